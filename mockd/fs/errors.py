@@ -1,0 +1,25 @@
+"""The errors ``mockd.fs`` raises.
+
+Filesystem operations raise builtin ``OSError`` subclasses with ``errno`` set
+(``OSError(errno, strerror, filename)`` picks the subclass from the errno), so
+programs can print what busybox prints.  Archive checks raise
+``TarSafetyError``, which the engine reports as 400.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+
+def fs_error(code: int, path: str) -> OSError:
+    """``OSError(ENOENT, ..., path)`` is a ``FileNotFoundError``, and so on."""
+    return OSError(code, os.strerror(code), path)
+
+
+def not_found(path: str) -> OSError:
+    return fs_error(errno.ENOENT, path)
+
+
+class TarSafetyError(ValueError):
+    """An archive the daemon refuses: escaping paths or links, devices, a tar bomb."""
