@@ -1,0 +1,226 @@
+"""Images: list, inspect, history, tag, remove, prune, pull.
+
+Two levels, as in docker-py: :class:`ImagesAPI` maps each endpoint to a
+method returning the typed wire models; :class:`ImageCollection`
+(``client.images``) returns :class:`Image` objects with ``.id``, ``.tags``,
+``.attrs``, ``.reload()``.  A 404 about an image raises ``ImageNotFound``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Any
+
+from dockersdk.api import APIGroup
+from dockersdk.errors import APIError, ImageNotFound, NotFound
+from dockersdk.models import (
+    CreateImageInfo,
+    ImageDeleteResponseItem,
+    ImageHistoryResponseItem,
+    ImageInspect,
+    ImagePruneResponse,
+    ImageSummary,
+)
+from dockersdk.streams import Stream
+from dockersdk.transport import Transport
+
+_NAME = "/images/{name}"
+
+
+def _as_image_error(exc: NotFound) -> ImageNotFound:
+    if isinstance(exc, ImageNotFound):
+        return exc
+    return ImageNotFound(exc.status, exc.message, exc.operation, exc.response)
+
+
+def split_repository(reference: str) -> tuple[str, str | None]:
+    """``repo:tag`` → (``repo``, ``tag``); a registry port is not a tag, a digest is kept."""
+    if "@" in reference:
+        return reference, None
+    repo, sep, tag = reference.rpartition(":")
+    if not sep or "/" in tag:
+        return reference, None
+    return repo, tag
+
+
+class ImagesAPI(APIGroup):
+    """The image endpoints, one method each, returning the wire models."""
+
+    def list(
+        self,
+        *,
+        all: bool = False,
+        filters: Mapping[str, Any] | None = None,
+        shared_size: bool | None = None,
+        digests: bool | None = None,
+    ) -> builtins.list[ImageSummary]:
+        params = {"all": all or None, "filters": filters, "shared-size": shared_size,
+                  "digests": digests}  # fmt: skip
+        return self._json(
+            "GET", "/images/json", list[ImageSummary], params=params, operation="ImageList"
+        )
+
+    def inspect(self, name: str) -> ImageInspect:
+        try:
+            return self._json(
+                "GET", _NAME + "/json", ImageInspect, path_params={"name": name},
+                operation="ImageInspect",
+            )  # fmt: skip
+        except NotFound as exc:
+            raise _as_image_error(exc) from None
+
+    def history(self, name: str) -> builtins.list[ImageHistoryResponseItem]:
+        try:
+            return self._json(
+                "GET", _NAME + "/history", builtins.list[ImageHistoryResponseItem],
+                path_params={"name": name}, operation="ImageHistory",
+            )  # fmt: skip
+        except NotFound as exc:
+            raise _as_image_error(exc) from None
+
+    def tag(self, name: str, repository: str, tag: str | None = None) -> None:
+        """Add ``repository[:tag]`` to an image (``tag`` defaults to ``latest`` on the daemon)."""
+        try:
+            self._transport.request(
+                "POST", _NAME + "/tag", path_params={"name": name},
+                params={"repo": repository, "tag": tag}, operation="ImageTag",
+            ).close()  # fmt: skip
+        except NotFound as exc:
+            raise _as_image_error(exc) from None
+
+    def remove(
+        self, name: str, *, force: bool = False, noprune: bool = False
+    ) -> builtins.list[ImageDeleteResponseItem]:
+        try:
+            return self._json(
+                "DELETE", _NAME, builtins.list[ImageDeleteResponseItem], path_params={"name": name},
+                params={"force": force or None, "noprune": noprune or None},
+                operation="ImageDelete",
+            )  # fmt: skip
+        except NotFound as exc:
+            raise _as_image_error(exc) from None
+
+    def prune(self, filters: Mapping[str, Any] | None = None) -> ImagePruneResponse:
+        return self._json(
+            "POST", "/images/prune", ImagePruneResponse, params={"filters": filters},
+            operation="ImagePrune",
+        )  # fmt: skip
+
+    def pull_stream(
+        self, repository: str, tag: str | None = None, *, platform: str | None = None
+    ) -> Stream[CreateImageInfo]:
+        """``POST /images/create?fromImage=...``: the progress messages as they come.
+
+        An error reported inside the stream arrives as a message with ``error_detail``;
+        :meth:`pull` turns it into an ``APIError``.
+        """
+        if tag is None:
+            repository, tag = split_repository(repository)
+        params = {"fromImage": repository, "tag": tag, "platform": platform}
+        try:
+            return self._json_stream(
+                "POST", "/images/create", CreateImageInfo, params=params, operation="ImageCreate"
+            )
+        except NotFound as exc:
+            raise _as_image_error(exc) from None
+
+    def pull(
+        self, repository: str, tag: str | None = None, *, platform: str | None = None
+    ) -> builtins.list[CreateImageInfo]:
+        """Pull and wait; every progress message, or ``APIError`` on an error in the stream."""
+        messages: builtins.list[CreateImageInfo] = []
+        with self.pull_stream(repository, tag, platform=platform) as stream:
+            for message in stream:
+                if message.error_detail is not None:
+                    raise APIError(500, message.error_detail.message or "", "ImageCreate")
+                messages.append(message)
+        return messages
+
+
+class Image:
+    """An image, as docker-py's ``Image``: its inspect data in ``attrs``."""
+
+    def __init__(self, attrs: ImageInspect, collection: ImageCollection) -> None:
+        self.attrs = attrs
+        self.collection = collection
+
+    @property
+    def id(self) -> str:
+        return self.attrs.id or ""
+
+    @property
+    def short_id(self) -> str:
+        """``sha256:`` and the first 10 hex digits, as docker-py shows it."""
+        algorithm, _, hex_part = self.id.partition(":")
+        return f"{algorithm}:{hex_part[:10]}" if hex_part else self.id[:10]
+
+    @property
+    def tags(self) -> builtins.list[str]:
+        return [t for t in self.attrs.repo_tags or [] if t != "<none>:<none>"]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        config = self.attrs.config
+        return dict(config.labels or {}) if config is not None else {}
+
+    def reload(self) -> None:
+        self.attrs = self.collection.api.inspect(self.id)
+
+    def tag(self, repository: str, tag: str | None = None) -> bool:
+        self.collection.api.tag(self.id, repository, tag)
+        return True
+
+    def history(self) -> builtins.list[ImageHistoryResponseItem]:
+        return self.collection.api.history(self.id)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Image) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        return f"<Image: {', '.join(repr(t) for t in self.tags)}>"
+
+
+class ImageCollection:
+    """``client.images``: docker-py's high-level image calls; ``.api`` is the low level."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.api = ImagesAPI(transport)
+
+    def get(self, name: str) -> Image:
+        return Image(self.api.inspect(name), self)
+
+    def list(
+        self,
+        name: str | None = None,
+        *,
+        all: bool = False,
+        filters: Mapping[str, Any] | None = None,
+    ) -> builtins.list[Image]:
+        merged = dict(filters or {})
+        if name:
+            merged["reference"] = name
+        return [self.get(s.id or "") for s in self.api.list(all=all, filters=merged or None)]
+
+    def pull(
+        self, repository: str, tag: str | None = None, *, platform: str | None = None
+    ) -> Image:
+        """Pull ``repository[:tag]`` (``latest`` when no tag is given) and return the image."""
+        if tag is None:
+            repository, tag = split_repository(repository)
+        tag = tag or "latest"
+        self.api.pull(repository, tag, platform=platform)
+        separator = "@" if tag.startswith("sha256:") else ":"
+        return self.get(f"{repository}{separator}{tag}")
+
+    def remove(self, image: str, *, force: bool = False, noprune: bool = False) -> None:
+        self.api.remove(image, force=force, noprune=noprune)
+
+    def prune(self, filters: Mapping[str, Any] | None = None) -> ImagePruneResponse:
+        return self.api.prune(filters)
+
+
+__all__ = ["Image", "ImageCollection", "ImagesAPI"]
