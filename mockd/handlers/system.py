@@ -1,0 +1,168 @@
+"""Handlers for the System tag: ping, version, info, events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from mockd.engine.clock import NANOS
+from mockd.engine.events import Event, EventFilter
+from mockd.errors import InvalidParameter
+from mockd.filters import parse_filters
+from mockd.handlers.registry import operation
+from mockd.http import Reply, Request, Response, StreamResponse, json_response
+
+if TYPE_CHECKING:
+    from mockd.engine import Engine
+
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+# Stream formats GET /events can produce, by the Accept header (API 1.52+);
+# everything else gets dockerd's historical "application/json" (one JSON
+# document per line either way, json-seq adds an RS byte before each).
+_EVENT_MEDIA_TYPES = ("application/json-seq", "application/x-ndjson", "application/jsonl")
+
+
+def _param(req: Request, name: str) -> str | None:
+    """A query parameter as the router coerced it, or as sent when called directly."""
+    if name in req.params and req.params[name] is not None:
+        return str(req.params[name])
+    values = req.query.get(name)
+    return values[0] if values else None  # Go's r.Form.Get: the first value wins
+
+
+def _filters(req: Request) -> dict[str, list[str]]:
+    """The router has parsed ``filters`` already; parse it here when called directly."""
+    parsed = req.params.get("filters")
+    if isinstance(parsed, dict):
+        return parsed
+    values = req.query.get("filters")
+    return parse_filters(values[0] if values else None)
+
+
+def parse_timestamp(raw: str | None) -> int | None:
+    """``seconds[.nanoseconds]`` (what clients send for since/until) in ns."""
+    if raw is None or raw == "":
+        return None
+    seconds_text, dot, nanos_text = raw.partition(".")
+    try:
+        seconds = int(seconds_text, 10)
+        nanos = 0
+        if dot:
+            nanos = int(nanos_text, 10)
+            # Fewer or more than nine digits scale to nanoseconds, as in moby.
+            nanos = int(nanos * 10 ** (9 - len(nanos_text)))
+    except ValueError:
+        bad = seconds_text if not seconds_text.lstrip("-").isdigit() else nanos_text
+        raise InvalidParameter(f'strconv.ParseInt: parsing "{bad}": invalid syntax') from None
+    return seconds * NANOS + nanos
+
+
+def _ping_headers(engine: Engine) -> dict[str, str]:
+    system = engine.system
+    return {
+        "Api-Version": system.api_version,
+        "Builder-Version": system.builder_version,
+        "Docker-Experimental": str(system.experimental).lower(),
+        "Ostype": system.os_type,
+        "Swarm": "inactive",
+        "Cache-Control": "no-cache, no-store, must-revalidate",
+        "Pragma": "no-cache",
+    }
+
+
+@operation("SystemPing")
+async def system_ping(req: Request, engine: Engine) -> Reply:
+    return Response(body=b"OK", content_type=PLAIN_TEXT, headers=_ping_headers(engine))
+
+
+@operation("SystemPingHead")
+async def system_ping_head(req: Request, engine: Engine) -> Reply:
+    headers = _ping_headers(engine)
+    headers["Content-Length"] = "0"
+    return Response(body=b"", content_type=PLAIN_TEXT, headers=headers)
+
+
+@operation("SystemVersion")
+async def system_version(req: Request, engine: Engine) -> Reply:
+    return json_response(engine.system.version_info())
+
+
+@operation("SystemInfo")
+async def system_info(req: Request, engine: Engine) -> Reply:
+    info = msgspec.to_builtins(engine.system.info())
+    # Fields later API versions dropped, still sent to older clients.
+    if req.api_version != (0, 0):
+        if not req.version_at_least(1, 55):
+            info["BridgeNfIptables"] = True
+            info["BridgeNfIp6tables"] = True
+        if not req.version_at_least(1, 52):
+            info["KernelMemoryTCP"] = False
+        if not req.version_at_least(1, 44):
+            info["KernelMemory"] = False
+    return json_response(info)
+
+
+def event_to_wire(ev: Event, api_version: tuple[int, int]) -> dict[str, Any]:
+    """An event as ``GET /events`` sends it at ``api_version``.
+
+    Before 1.52 dockerd still sent the long-deprecated ``status``, ``id`` and
+    ``from`` fields on container and image events.
+    """
+    out: dict[str, Any] = {}
+    if api_version < (1, 52) and ev.type in ("container", "image"):
+        out["status"] = ev.action
+        out["id"] = ev.actor_id
+        image = ev.attributes.get("image", "")
+        if ev.type == "container" and image:
+            out["from"] = image
+    out["Type"] = ev.type
+    out["Action"] = ev.action
+    out["Actor"] = {"ID": ev.actor_id, "Attributes": dict(ev.attributes)}
+    out["scope"] = ev.scope
+    out["time"] = ev.time
+    out["timeNano"] = ev.time_nano
+    return out
+
+
+def _event_media_type(req: Request) -> str:
+    if not req.version_at_least(1, 52):
+        return "application/json"
+    accept = req.headers.get("accept", "")
+    for item in accept.split(","):
+        media = item.split(";", 1)[0].strip().lower()
+        if media in _EVENT_MEDIA_TYPES:
+            return media
+    return "application/json"
+
+
+@operation("SystemEvents")
+async def system_events(req: Request, engine: Engine) -> Reply:
+    since_raw, until_raw = _param(req, "since"), _param(req, "until")
+    since = parse_timestamp(since_raw)
+    until = parse_timestamp(until_raw)
+    if until is not None and until < (since or 0):
+        raise InvalidParameter(
+            f"`since` time ({since_raw}) cannot be after `until` time ({until_raw})"
+        )
+    event_filter = EventFilter(_filters(req))
+    media_type = _event_media_type(req)
+    prefix = b"\x1e" if media_type == "application/json-seq" else b""
+    api_version = req.api_version if req.api_version != (0, 0) else _engine_version(engine)
+    subscription = engine.events.subscribe(since, until, event_filter)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            async for ev in subscription:
+                yield prefix + msgspec.json.encode(event_to_wire(ev, api_version)) + b"\n"
+        finally:
+            subscription.close()
+
+    return StreamResponse(chunks=chunks(), content_type=media_type)
+
+
+def _engine_version(engine: Engine) -> tuple[int, int]:
+    major, _, minor = engine.system.api_version.partition(".")
+    return int(major), int(minor)
