@@ -1,0 +1,111 @@
+"""``DockerClient``: the entry point, one attribute per API area."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dockersdk.api.images import ImageCollection
+from dockersdk.api.system import PingInfo, SystemAPI
+from dockersdk.config import TLSConfig, resolve
+from dockersdk.models import EventMessage, SystemInfo, SystemVersion
+from dockersdk.params.durations import PointInTime
+from dockersdk.streams import Stream
+from dockersdk.transport import Timeout, Transport
+
+SDK_VERSION = "0.1.0"
+DEFAULT_USER_AGENT = f"dockersdk/{SDK_VERSION}"
+
+
+class DockerClient:
+    """A client for one Docker daemon.
+
+    With no ``base_url`` the daemon is found as the docker CLI finds it
+    (DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket).
+    With no ``version`` (nor DOCKER_API_VERSION) the API version is negotiated
+    on first use.  ``timeout`` is seconds, or ``Timeout(connect=, read=)``.
+
+    API areas are attributes holding the shared transport: ``client.system``
+    here; resource areas (``containers``, ``images``, ...) are added the same
+    way, one line each in ``__init__``.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        version: str | None = None,
+        timeout: float | Timeout | None = 60,
+        tls: TLSConfig | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
+        *,
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
+        config = resolve(base_url, version, tls, environment)
+        self.endpoint = config.endpoint
+        self.transport = Transport(
+            config.endpoint, version=config.api_version, timeout=timeout, user_agent=user_agent
+        )
+        self.system = SystemAPI(self.transport)
+        self.images = ImageCollection(self.transport)
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        version: str | None = None,
+        timeout: float | Timeout | None = 60,
+        user_agent: str = DEFAULT_USER_AGENT,
+        environment: Mapping[str, str] | None = None,
+    ) -> DockerClient:
+        """A client configured from the environment and docker contexts only."""
+        return cls(version=version, timeout=timeout, user_agent=user_agent, environment=environment)
+
+    @property
+    def api_version(self) -> str:
+        """The API version in use (negotiating it if that has not happened yet)."""
+        return self.transport.api_version
+
+    # The system area is also reachable from the client, as in docker-py.
+    def ping(self) -> bool:
+        return self.system.ping()
+
+    def ping_info(self) -> PingInfo:
+        return self.system.ping_info()
+
+    def version(self) -> SystemVersion:
+        return self.system.version()
+
+    def info(self) -> SystemInfo:
+        return self.system.info()
+
+    def events(
+        self,
+        since: PointInTime | None = None,
+        until: PointInTime | None = None,
+        filters: Mapping[str, object] | None = None,
+    ) -> Stream[EventMessage]:
+        return self.system.events(since=since, until=until, filters=filters)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> DockerClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"DockerClient({self.endpoint.host!r})"
+
+
+def from_env(
+    *,
+    version: str | None = None,
+    timeout: float | Timeout | None = 60,
+    user_agent: str = DEFAULT_USER_AGENT,
+    environment: Mapping[str, str] | None = None,
+) -> DockerClient:
+    """``DockerClient.from_env()``."""
+    return DockerClient.from_env(
+        version=version, timeout=timeout, user_agent=user_agent, environment=environment
+    )
