@@ -1,0 +1,287 @@
+"""From a request to a handler's reply, the way dockerd's router and middlewares do it.
+
+Routes come from the API document: every operation's path template becomes a
+regular expression (greedy parameters, which dockerd registers as
+``{name:.*}``, may contain ``/``), tried most specific first.  Then, as dockerd:
+the ``/v1.NN`` prefix is checked by the version middleware, query parameters
+are coerced by their declared types, a JSON body is decoded and checked, and
+the handler registered for the operationId runs.  Errors become dockerd's
+status and ``{"message": ...}``; nothing a handler raises escapes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from mockd.errors import DaemonError, InvalidParameter, NotModified
+from mockd.filters import parse_filters
+from mockd.handlers.registry import HANDLERS, Handler
+from mockd.http import Reply, Request, Response, error_response, no_content
+from mockd.spec import Operation, Parameter, Spec
+
+if TYPE_CHECKING:
+    from mockd.engine import Engine
+
+log = logging.getLogger(__name__)
+
+# Operations of these tags need swarm mode, which mockd never enters.
+SWARM_TAGS = frozenset({"Swarm", "Node", "Service", "Task", "Secret", "Config"})
+NOT_A_SWARM_MANAGER = (
+    'This node is not a swarm manager. Use "docker swarm init" or '
+    '"docker swarm join" to connect this node to swarm and try again.'
+)
+
+# dockerd's versionMatcher is "/v{version:[0-9.]+}".
+_VERSION_PREFIX = re.compile(r"^/v([0-9.]+)(/.*)$")
+_GO_INT = re.compile(r"^[+-]?[0-9]+$")
+# httputils.BoolValue: these (after trimming and lower-casing) are false, all else true.
+_FALSE_WORDS = frozenset({"", "0", "no", "false", "none"})
+
+
+@dataclass(frozen=True)
+class Route:
+    operation: Operation
+    pattern: re.Pattern[str]
+    param_names: tuple[str, ...]
+
+
+def compile_route(operation: Operation) -> Route:
+    """``/images/{name}/json`` → ``^/images/(?P<p0>.+)/json$`` (``[^/]+`` unless greedy)."""
+    greedy = {p.name for p in operation.parameters if p.location == "path" and p.greedy}
+    names: list[str] = []
+    regex = ""
+    for piece in re.split(r"(\{[^}]+\})", operation.path):
+        if piece.startswith("{") and piece.endswith("}"):
+            name = piece[1:-1]
+            regex += f"(?P<p{len(names)}>{'.+' if name in greedy else '[^/]+'})"
+            names.append(name)
+        else:
+            regex += re.escape(piece)
+    return Route(operation, re.compile(f"^{regex}$", re.DOTALL), tuple(names))
+
+
+def _specificity(route: Route) -> tuple[int, int]:
+    literal = len(re.sub(r"\{[^}]+\}", "", route.operation.path))
+    return (-literal, len(route.param_names))
+
+
+class Router:
+    """The app the server runs: ``await router(request) -> reply``."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        engine: Engine,
+        handlers: Mapping[str, Handler] = HANDLERS,
+    ) -> None:
+        self.spec = spec
+        self.engine = engine
+        self.handlers = handlers
+        # The engine may play an older daemon (MockDaemon(api_version="1.41")): its
+        # version, not the document's, is the newest one served and the one announced.
+        self.max_version: str = engine.api_version
+        by_method: dict[str, list[Route]] = defaultdict(list)
+        for operation in spec.operations:
+            by_method[operation.method].append(compile_route(operation))
+        self._routes = {m: sorted(rs, key=_specificity) for m, rs in by_method.items()}
+        # Set by dockerd's version middleware (even on its own errors) ...
+        self._version_headers = {
+            "Api-Version": self.max_version,
+            "Server": engine.system.server_header,
+            "Ostype": "linux",
+        }
+        # ... and by the experimental middleware inside it.
+        self._api_headers = {**self._version_headers, "Docker-Experimental": "false"}
+
+    def coverage(self) -> dict[str, tuple[int, int]]:
+        """Per tag: (operations with a handler, operations in the document)."""
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for operation in self.spec.operations:
+            for tag in operation.tags or ("untagged",):
+                counts[tag][1] += 1
+                if operation.operation_id in self.handlers:
+                    counts[tag][0] += 1
+        return {tag: (done, total) for tag, (done, total) in sorted(counts.items())}
+
+    def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
+        for route in self._routes.get(method, ()):
+            found = route.pattern.match(path)
+            if found:
+                params = {name: found.group(f"p{i}") for i, name in enumerate(route.param_names)}
+                return route.operation, params
+        return None
+
+    async def __call__(self, req: Request) -> Reply:
+        path = unquote(req.path)
+        version = ""
+        prefixed = _VERSION_PREFIX.match(path)
+        if prefixed:
+            version, path = prefixed.group(1), prefixed.group(2)
+        matched = self.match(req.method, path)
+        if matched is None:
+            # dockerd's NotFound and MethodNotAllowed handlers: no middleware, no API headers.
+            return error_response(404, "page not found")
+        operation, path_params = matched
+
+        refusal = self._check_version(version)
+        if refusal is not None:
+            refusal.headers.update(self._version_headers)
+            return refusal
+        req.api_version = _version_tuple(version or self.max_version)
+        req.operation_id = operation.operation_id
+        req.path_params = path_params
+
+        reply = await self._run(operation, req)
+        for name, value in self._api_headers.items():
+            reply.headers.setdefault(name, value)
+        return reply
+
+    def _check_version(self, version: str) -> Response | None:
+        if not version:
+            return None
+        if _compare_versions(version, self.spec.min_version) < 0:
+            # dockerd answers clients older than 1.24 in plain text, which they can read.
+            message = (
+                f"client version {version} is too old. Minimum supported API version is "
+                f"{self.spec.min_version}, please upgrade your client to a newer version"
+            )
+            return Response(
+                status=400,
+                body=message.encode() + b"\n",
+                content_type="text/plain; charset=utf-8",
+                headers={"X-Content-Type-Options": "nosniff"},
+            )
+        if _compare_versions(version, self.max_version) > 0:
+            return error_response(
+                400,
+                f"client version {version} is too new. "
+                f"Maximum supported API version is {self.max_version}",
+            )
+        return None
+
+    async def _run(self, operation: Operation, req: Request) -> Reply:
+        try:
+            handler = self.handlers.get(operation.operation_id)
+            if handler is None:
+                if SWARM_TAGS.intersection(operation.tags):
+                    return error_response(503, NOT_A_SWARM_MANAGER)
+                return error_response(501, f"{operation.operation_id} is not implemented by mockd")
+            req.params = coerce_query(operation, req.query)
+            if operation.takes_json_body:
+                req.json = decode_json_body(req)
+                self.spec.check_body(operation, req.json)
+            return await handler(req, self.engine)
+        except NotModified:
+            return no_content(304)
+        except DaemonError as exc:
+            if exc.status >= 500:
+                log.error("Handler for %s %s returned error: %s", req.method, req.path, exc)
+            return error_response(exc.status, exc.message)
+        except Exception as exc:
+            log.exception("Handler for %s %s failed", req.method, req.path)
+            return error_response(500, str(exc) or type(exc).__name__)
+
+
+def coerce_query(operation: Operation, query: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Declared query parameters by type; absent ones take the document's default, if any.
+
+    Undeclared parameters stay only in ``req.query``, as dockerd ignores them.
+    """
+    params: dict[str, Any] = {}
+    for param in operation.query_params:
+        values = query.get(param.name)
+        if param.name == "filters":
+            params["filters"] = parse_filters(values[0] if values else None)
+        elif values is None or (param.type == "integer" and values[0] == ""):
+            if param.has_default:
+                params[param.name] = param.default
+        else:
+            params[param.name] = _coerce(param, values)
+    return params
+
+
+def _coerce(param: Parameter, values: list[str]) -> Any:
+    if param.type == "array":
+        return list(values)
+    # Go's r.Form.Get: the first value wins.
+    value = values[0]
+    if param.type == "boolean":
+        return value.strip().lower() not in _FALSE_WORDS
+    if param.type == "integer":
+        if not _GO_INT.match(value):
+            raise InvalidParameter(f'strconv.ParseInt: parsing "{value}": invalid syntax')
+        return int(value)
+    if param.type == "number":
+        try:
+            return float(value)
+        except ValueError:
+            raise InvalidParameter(
+                f'strconv.ParseFloat: parsing "{value}": invalid syntax'
+            ) from None
+    return value
+
+
+def decode_json_body(req: Request) -> Any:
+    """httputils.ReadJSON: JSON content type, one document, Go's messages; empty is ``None``."""
+    content_type = req.headers.get("content-type", "")
+    if not req.body and not content_type:
+        return None
+    if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        raise InvalidParameter(
+            f"unsupported Content-Type header ({content_type}): must be 'application/json'"
+        )
+    if not req.body:
+        return None
+    text = req.body.decode("utf-8", errors="replace")
+    decoder = json.JSONDecoder()
+    start = len(text) - len(text.lstrip())
+    if start == len(text):
+        raise InvalidParameter("invalid JSON: got EOF while reading request body")
+    try:
+        value, end = decoder.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        raise InvalidParameter(f"invalid JSON: {_go_syntax_error(exc)}") from None
+    rest = text[end:].lstrip()
+    # json.Decoder.More(): anything but a closing bracket after the document.
+    if rest and rest[0] not in "]}":
+        raise InvalidParameter("unexpected content after JSON")
+    return value
+
+
+def _go_syntax_error(exc: json.JSONDecodeError) -> str:
+    """Python's decoder message in the words of Go's (the ones clients show users)."""
+    if exc.pos >= len(exc.doc) or exc.msg.startswith("Unterminated"):
+        return "unexpected EOF"
+    char = exc.doc[exc.pos]
+    if exc.msg.startswith("Expecting property name"):
+        return f"invalid character {char!r} looking for beginning of object key string"
+    if exc.msg.startswith("Expecting ':'"):
+        return f"invalid character {char!r} after object key"
+    if exc.msg.startswith("Expecting ','"):
+        return f"invalid character {char!r} after object key:value pair"
+    return f"invalid character {char!r} looking for beginning of value"
+
+
+def _compare_versions(a: str, b: str) -> int:
+    """moby's versions.compare: dotted numbers, missing or non-numeric parts are 0."""
+
+    def parts(v: str) -> list[int]:
+        return [int(p) if p.isdigit() else 0 for p in v.split(".")]
+
+    pa, pb = parts(a), parts(b)
+    width = max(len(pa), len(pb))
+    pa += [0] * (width - len(pa))
+    pb += [0] * (width - len(pb))
+    return (pa > pb) - (pa < pb)
+
+
+def _version_tuple(version: str) -> tuple[int, int]:
+    parts = [int(p) if p.isdigit() else 0 for p in version.split(".")] + [0, 0]
+    return parts[0], parts[1]
