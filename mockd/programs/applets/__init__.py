@@ -1,0 +1,65 @@
+"""Busybox-like applets, and ``busybox`` itself (dispatch by ``argv[0]`` or ``argv[1]``)."""
+
+from __future__ import annotations
+
+import posixpath
+
+from mockd.programs.api import ProgramContext
+from mockd.programs.applets import files, process, system, text
+from mockd.programs.applets._common import Applet
+
+APPLETS: dict[str, Applet] = {
+    # text
+    "echo": text.echo, "printf": text.printf, "cat": text.cat, "head": text.head,
+    "tail": text.tail, "wc": text.wc, "grep": text.grep, "egrep": text.grep, "fgrep": text.grep,
+    "sed": text.sed, "tr": text.tr, "cut": text.cut, "sort": text.sort, "uniq": text.uniq,
+    "fold": text.fold, "tee": text.tee, "base64": text.base64, "md5sum": text.md5sum,
+    "sha1sum": text.sha1sum, "sha256sum": text.sha256sum, "hexdump": text.hexdump,
+    "seq": text.seq, "yes": text.yes, "expr": text.expr,
+    # files
+    "ls": files.ls, "mkdir": files.mkdir, "rm": files.rm, "rmdir": files.rmdir,
+    "touch": files.touch, "cp": files.cp, "mv": files.mv, "ln": files.ln, "chmod": files.chmod,
+    "stat": files.stat, "du": files.du, "df": files.df, "find": files.find,
+    "mktemp": files.mktemp, "basename": files.basename, "dirname": files.dirname,
+    "pwd": files.pwd, "which": files.which, "dd": files.dd,
+    # processes
+    "sleep": process.sleep, "true": process.true, "false": process.false, "kill": process.kill,
+    "ps": process.ps, "top": process.top, "env": process.env, "printenv": process.printenv,
+    "xargs": process.xargs,
+    # system
+    "id": system.id_, "whoami": system.whoami, "hostname": system.hostname,
+    "uname": system.uname, "nproc": system.nproc, "free": system.free, "date": system.date,
+    "test": system.test, "[": system.test, "[[": system.test,
+}  # fmt: skip
+
+_SHELLS = frozenset({"sh", "ash"})
+
+
+async def busybox_main(ctx: ProgramContext) -> int:
+    """A busybox binary: run the applet named by ``argv[0]``, or ``busybox APPLET ARGS``."""
+    name = posixpath.basename(ctx.argv[0]) if ctx.argv else "busybox"
+    if name == "busybox":
+        if len(ctx.argv) < 2 or ctx.argv[1] in ("--help", "--list"):
+            if len(ctx.argv) >= 2 and ctx.argv[1] == "--list":
+                names = sorted({*APPLETS, *_SHELLS})
+                await ctx.stdout.write(("\n".join(names) + "\n").encode())
+                return 0
+            await ctx.stdout.write(
+                b"BusyBox v1.36.1 (mockd) multi-call binary.\n\n"
+                b"Usage: busybox [function [arguments]...]\n"
+            )
+            return 0
+        ctx.argv = ctx.argv[1:]
+        name = posixpath.basename(ctx.argv[0])
+    if name in _SHELLS:
+        from mockd.programs.shell.program import sh_main
+
+        return await sh_main(ctx)
+    applet = APPLETS.get(name)
+    if applet is None:
+        await ctx.stderr.write(f"{name}: applet not found\n".encode())
+        return 127
+    return await applet(ctx)
+
+
+__all__ = ["APPLETS", "busybox_main"]

@@ -1,0 +1,627 @@
+"""File applets: ls, mkdir, rm, rmdir, touch, cp, mv, ln, chmod, stat, du, df, find, ..."""
+
+from __future__ import annotations
+
+import posixpath
+import time
+
+from mockd.fs.api import FileStat
+from mockd.programs.api import ProgramContext
+from mockd.programs.applets._common import (
+    UsageError,
+    abspath,
+    error,
+    parse_flags,
+    strerror,
+)
+
+_KIND_LETTER = {"dir": "d", "symlink": "l", "char": "c", "block": "b", "fifo": "p", "socket": "s"}
+
+
+def mode_string(st: FileStat) -> str:
+    letters = _KIND_LETTER.get(st.kind, "-")
+    for shift, special, special_char in ((6, 0o4000, "s"), (3, 0o2000, "s"), (0, 0o1000, "t")):
+        bits = (st.mode >> shift) & 7
+        r = "r" if bits & 4 else "-"
+        w = "w" if bits & 2 else "-"
+        x = "x" if bits & 1 else "-"
+        if st.mode & special:
+            x = special_char if bits & 1 else special_char.upper()
+        letters += r + w + x
+    return letters
+
+
+def _names_by_id(ctx: ProgramContext, path: str) -> dict[int, str]:
+    names: dict[int, str] = {}
+    try:
+        for line in ctx.fs.read_file(path).decode(errors="replace").splitlines():
+            fields = line.split(":")
+            if len(fields) > 2 and fields[2].isdigit():
+                names.setdefault(int(fields[2]), fields[0])
+    except OSError:
+        pass
+    return names
+
+
+def _ls_time(mtime: float, now: float) -> str:
+    t = time.gmtime(mtime)
+    month = time.strftime("%b", t)
+    if abs(now - mtime) < 182 * 86400:
+        return f"{month} {t.tm_mday:2d} {t.tm_hour:02d}:{t.tm_min:02d}"
+    return f"{month} {t.tm_mday:2d}  {t.tm_year}"
+
+
+async def ls(ctx: ProgramContext) -> int:
+    try:
+        flags, _, operands = parse_flags(ctx.argv[1:], "lad1AhFRSrtind")
+    except UsageError as exc:
+        await error(ctx, str(exc))
+        return 1
+    users = _names_by_id(ctx, "/etc/passwd")
+    groups = _names_by_id(ctx, "/etc/group")
+    now = ctx.clock.now()
+    status = 0
+    files: list[tuple[str, FileStat]] = []
+    dirs: list[tuple[str, str]] = []
+    for name in operands or ["."]:
+        path = abspath(ctx, name)
+        try:
+            st = ctx.fs.stat(path, follow_symlinks="l" not in flags)
+        except OSError as exc:
+            await error(ctx, f"{name}: {strerror(exc)}")
+            status = 1
+            continue
+        if st.kind == "dir" and "d" not in flags:
+            dirs.append((name, path))
+        else:
+            files.append((name, st))
+
+    def line(name: str, st: FileStat) -> str:
+        shown = name
+        if "F" in flags:
+            shown += (
+                "/" if st.kind == "dir" else ("*" if st.mode & 0o111 and st.kind == "file" else "")
+            )
+        if "l" not in flags:
+            return shown
+        user = users.get(st.uid, str(st.uid))
+        group = groups.get(st.gid, str(st.gid))
+        if st.kind == "symlink":
+            shown += " -> " + st.link_target
+        size = f"{st.size:9d}"
+        return f"{mode_string(st)} {1:4d} {user:<8} {group:<8} {size} {_ls_time(st.mtime, now)} {shown}"
+
+    out: list[str] = [line(name, st) for name, st in sorted(files)]
+    for index, (name, path) in enumerate(sorted(dirs)):
+        try:
+            names = ctx.fs.listdir(path)
+        except OSError as exc:
+            await error(ctx, f"{name}: {strerror(exc)}")
+            status = 1
+            continue
+        if "a" in flags:
+            names = [".", "..", *names]
+        elif "A" not in flags:
+            names = [n for n in names if not n.startswith(".")]
+        entries: list[tuple[str, FileStat]] = []
+        for entry in names:
+            try:
+                entries.append(
+                    (entry, ctx.fs.stat(posixpath.join(path, entry), follow_symlinks=False))
+                )
+            except OSError:
+                continue
+        if "t" in flags:
+            entries.sort(key=lambda e: -e[1].mtime)
+        elif "S" in flags:
+            entries.sort(key=lambda e: -e[1].size)
+        if "r" in flags:
+            entries.reverse()
+        if len(dirs) > 1 or files:
+            if out or index:
+                out.append("")
+            out.append(f"{name}:")
+        if "l" in flags:
+            blocks = sum((st.size + 4095) // 4096 * 4 for _, st in entries if st.kind != "symlink")
+            out.append(f"total {blocks}")
+        out.extend(line(entry, st) for entry, st in entries)
+    if out:
+        await ctx.stdout.write(("\n".join(out) + "\n").encode())
+    return status
+
+
+async def mkdir(ctx: ProgramContext) -> int:
+    flags, values, names = parse_flags(ctx.argv[1:], "p", "m")
+    mode = int(values["m"], 8) if "m" in values else 0o777 & ~ctx.umask
+    status = 0
+    for name in names:
+        path = abspath(ctx, name)
+        try:
+            if "p" in flags and ctx.fs.is_dir(path):
+                continue
+            ctx.fs.mkdir(path, mode=mode, parents="p" in flags)
+        except OSError as exc:
+            await error(ctx, f"can't create directory '{name}': {strerror(exc)}")
+            status = 1
+    return status
+
+
+async def rm(ctx: ProgramContext) -> int:
+    flags, _, names = parse_flags(ctx.argv[1:], "rRfiv")
+    recursive = bool(flags & {"r", "R"})
+    status = 0
+    for name in names:
+        path = abspath(ctx, name)
+        try:
+            st = ctx.fs.stat(path, follow_symlinks=False)
+            if st.kind == "dir" and not recursive:
+                await error(ctx, f"'{name}' is a directory")
+                status = 1
+                continue
+            ctx.fs.remove(path, recursive=recursive)
+        except OSError as exc:
+            if "f" in flags and isinstance(exc, FileNotFoundError):
+                continue
+            await error(ctx, f"can't remove '{name}': {strerror(exc)}")
+            status = 1
+    return status
+
+
+async def rmdir(ctx: ProgramContext) -> int:
+    _flags, _, names = parse_flags(ctx.argv[1:], "p")
+    status = 0
+    for name in names:
+        path = abspath(ctx, name)
+        try:
+            if not ctx.fs.is_dir(path):
+                if not ctx.fs.exists(path):
+                    raise FileNotFoundError(2, "No such file or directory")
+                raise NotADirectoryError(20, "Not a directory")
+            ctx.fs.remove(path)
+        except OSError as exc:
+            await error(ctx, f"'{name}': {strerror(exc)}")
+            status = 1
+    return status
+
+
+async def touch(ctx: ProgramContext) -> int:
+    flags, _, names = parse_flags(ctx.argv[1:], "c")
+    status = 0
+    now = ctx.clock.now()
+    for name in names:
+        path = abspath(ctx, name)
+        try:
+            if ctx.fs.exists(path):
+                ctx.fs.utime(path, now)
+            elif "c" not in flags:
+                ctx.fs.write_file(path, b"", mode=0o666 & ~ctx.umask)
+        except OSError as exc:
+            await error(ctx, f"{name}: {strerror(exc)}")
+            status = 1
+    return status
+
+
+def _copy_tree(ctx: ProgramContext, src: str, dst: str, *, recursive: bool) -> None:
+    st = ctx.fs.stat(src, follow_symlinks=False)
+    if st.kind == "symlink" and recursive:
+        ctx.fs.symlink(ctx.fs.readlink(src), dst)
+        return
+    st = ctx.fs.stat(src)
+    if st.kind == "dir":
+        if not recursive:
+            raise IsADirectoryError(21, "Is a directory")
+        if not ctx.fs.is_dir(dst):
+            ctx.fs.mkdir(dst, mode=st.mode)
+        for name in ctx.fs.listdir(src):
+            _copy_tree(ctx, posixpath.join(src, name), posixpath.join(dst, name), recursive=True)
+        return
+    ctx.fs.write_file(dst, ctx.fs.read_file(src), mode=st.mode)
+
+
+async def cp(ctx: ProgramContext) -> int:
+    flags, _, names = parse_flags(ctx.argv[1:], "rRapfdPLiv")
+    if len(names) < 2:
+        await error(
+            ctx,
+            "missing file operand"
+            if not names
+            else f"missing destination file operand after '{names[0]}'",
+        )
+        return 1
+    *sources, target = names
+    target_path = abspath(ctx, target)
+    into_dir = ctx.fs.is_dir(target_path)
+    if len(sources) > 1 and not into_dir:
+        await error(ctx, f"'{target}' is not a directory")
+        return 1
+    status = 0
+    for source in sources:
+        src = abspath(ctx, source)
+        dst = posixpath.join(target_path, posixpath.basename(src)) if into_dir else target_path
+        try:
+            ctx.fs.stat(src)
+        except OSError as exc:
+            await error(ctx, f"can't stat '{source}': {strerror(exc)}")
+            status = 1
+            continue
+        try:
+            _copy_tree(ctx, src, dst, recursive=bool(flags & {"r", "R", "a"}))
+        except IsADirectoryError:
+            await error(ctx, f"omitting directory '{source}'")
+            status = 1
+        except OSError as exc:
+            await error(ctx, f"can't create '{dst}': {strerror(exc)}")
+            status = 1
+    return status
+
+
+async def mv(ctx: ProgramContext) -> int:
+    _, _, names = parse_flags(ctx.argv[1:], "fin")
+    if len(names) < 2:
+        await error(ctx, "missing file operand")
+        return 1
+    *sources, target = names
+    target_path = abspath(ctx, target)
+    into_dir = ctx.fs.is_dir(target_path)
+    status = 0
+    for source in sources:
+        src = abspath(ctx, source)
+        dst = posixpath.join(target_path, posixpath.basename(src)) if into_dir else target_path
+        try:
+            ctx.fs.rename(src, dst)
+        except OSError as exc:
+            await error(ctx, f"can't rename '{source}': {strerror(exc)}")
+            status = 1
+    return status
+
+
+async def ln(ctx: ProgramContext) -> int:
+    flags, _, names = parse_flags(ctx.argv[1:], "sfnv")
+    if len(names) < 2:
+        await error(ctx, "missing file operand")
+        return 1
+    target, link = names[0], names[1]
+    path = abspath(ctx, link)
+    if ctx.fs.is_dir(path):
+        path = posixpath.join(path, posixpath.basename(target))
+    try:
+        if "f" in flags and ctx.fs.exists(path):
+            ctx.fs.remove(path)
+        if "s" in flags:
+            ctx.fs.symlink(target, path)
+        else:
+            link_fn = getattr(ctx.fs, "link", None)
+            if link_fn is not None:
+                link_fn(abspath(ctx, target), path)
+            else:
+                ctx.fs.write_file(path, ctx.fs.read_file(abspath(ctx, target)))
+    except OSError as exc:
+        await error(ctx, f"{link}: {strerror(exc)}")
+        return 1
+    return 0
+
+
+async def chmod(ctx: ProgramContext) -> int:
+    _, _, args = parse_flags(ctx.argv[1:], "Rfv")
+    if len(args) < 2:
+        await error(ctx, "missing operand")
+        return 1
+    spec, names = args[0], args[1:]
+    status = 0
+    for name in names:
+        path = abspath(ctx, name)
+        try:
+            current = ctx.fs.stat(path).mode
+            ctx.fs.chmod(path, _apply_mode(spec, current))
+        except ValueError:
+            await error(ctx, f"invalid mode '{spec}'")
+            return 1
+        except OSError as exc:
+            await error(ctx, f"{name}: {strerror(exc)}")
+            status = 1
+    return status
+
+
+def _apply_mode(spec: str, current: int) -> int:
+    if spec.isdigit():
+        return int(spec, 8)
+    mode = current
+    for clause in spec.split(","):
+        who = ""
+        i = 0
+        while i < len(clause) and clause[i] in "ugoa":
+            who += clause[i]
+            i += 1
+        if i >= len(clause) or clause[i] not in "+-=":
+            raise ValueError(spec)
+        op = clause[i]
+        perms = clause[i + 1 :]
+        bits = 0
+        for p in perms:
+            bits |= {"r": 0o444, "w": 0o222, "x": 0o111, "X": 0o111, "s": 0o6000, "t": 0o1000}.get(
+                p, -1
+            )
+            if bits < 0:
+                raise ValueError(spec)
+        mask = 0
+        for w in who or "a":
+            mask |= {"u": 0o4700, "g": 0o2070, "o": 0o1007, "a": 0o7777}[w]
+        bits &= mask
+        if op == "+":
+            mode |= bits
+        elif op == "-":
+            mode &= ~bits
+        else:
+            mode = (mode & ~mask) | bits
+    return mode
+
+
+async def stat(ctx: ProgramContext) -> int:
+    flags, values, names = parse_flags(ctx.argv[1:], "Lt", "c")
+    status = 0
+    users = _names_by_id(ctx, "/etc/passwd")
+    groups = _names_by_id(ctx, "/etc/group")
+    for name in names:
+        try:
+            st = ctx.fs.stat(abspath(ctx, name), follow_symlinks="L" in flags)
+        except OSError as exc:
+            await error(ctx, f"can't stat '{name}': {strerror(exc)}")
+            status = 1
+            continue
+        if "c" in values:
+            text = (
+                values["c"]
+                .replace("%n", name)
+                .replace("%s", str(st.size))
+                .replace("%a", f"{st.mode:o}")
+                .replace("%A", mode_string(st))
+                .replace("%U", users.get(st.uid, str(st.uid)))
+                .replace("%u", str(st.uid))
+                .replace("%G", groups.get(st.gid, str(st.gid)))
+                .replace("%g", str(st.gid))
+                .replace("%Y", str(int(st.mtime)))
+                .replace("%F", _kind_name(st))
+            )
+            await ctx.stdout.write((text + "\n").encode())
+            continue
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(st.mtime))
+        fraction = f"{st.mtime % 1:.9f}"[1:]
+        shown = name + (f" -> {st.link_target}" if st.kind == "symlink" else "")
+        lines = [
+            f"  File: {shown}",
+            f"  Size: {st.size:<10d}\tBlocks: {(st.size + 511) // 512:<10d} IO Block: 4096   {_kind_name(st)}",
+            f"Access: ({st.mode:04o}/{mode_string(st)})  Uid: ({st.uid:5d}/{users.get(st.uid, 'UNKNOWN'):>8})   Gid: ({st.gid:5d}/{groups.get(st.gid, 'UNKNOWN'):>8})",
+            f"Modify: {stamp}{fraction} +0000",
+        ]
+        await ctx.stdout.write(("\n".join(lines) + "\n").encode())
+    return status
+
+
+def _kind_name(st: FileStat) -> str:
+    return {
+        "file": "regular file",
+        "hardlink": "regular file",
+        "dir": "directory",
+        "symlink": "symbolic link",
+        "char": "character special file",
+        "block": "block special file",
+        "fifo": "fifo",
+        "socket": "socket",
+    }.get(st.kind, "regular file")
+
+
+def _walk(ctx: ProgramContext, path: str) -> list[tuple[str, FileStat]]:
+    """Depth-first, parents before children, names sorted."""
+    out: list[tuple[str, FileStat]] = []
+    try:
+        st = ctx.fs.stat(path, follow_symlinks=False)
+    except OSError:
+        return out
+    out.append((path, st))
+    if st.kind == "dir":
+        for name in ctx.fs.listdir(path):
+            out.extend(_walk(ctx, posixpath.join(path, name)))
+    return out
+
+
+async def du(ctx: ProgramContext) -> int:
+    flags, _, names = parse_flags(ctx.argv[1:], "skhac")
+    status = 0
+    for name in names or ["."]:
+        path = abspath(ctx, name)
+        if not ctx.fs.exists(path):
+            await error(ctx, f"{name}: No such file or directory")
+            status = 1
+            continue
+        entries = _walk(ctx, path)
+        sizes: dict[str, int] = {}
+        for entry, st in reversed(entries):
+            own = 0 if st.kind == "symlink" else (st.size + 4095) // 4096 * 4
+            sizes[entry] = sizes.get(entry, 0) + own
+            parent = posixpath.dirname(entry)
+            if entry != path:
+                sizes[parent] = sizes.get(parent, 0) + sizes[entry]
+        rows = (
+            [(path, sizes[path])]
+            if "s" in flags
+            else [
+                (entry, sizes[entry])
+                for entry, st in reversed(entries)
+                if st.kind == "dir" or "a" in flags or entry == path
+            ]
+        )
+        for entry, size in rows:
+            shown = name + entry[len(path) :] if entry != path else name
+            await ctx.stdout.write(f"{size}\t{shown}\n".encode())
+    return status
+
+
+async def df(ctx: ProgramContext) -> int:
+    total, used = 61_255_492, 9_411_020
+    lines = [
+        "Filesystem           1K-blocks      Used Available Use% Mounted on",
+        f"overlay              {total:9d} {used:9d} {total - used:9d} {used * 100 // total + 1:3d}% /",
+        f"tmpfs                {65536:9d} {0:9d} {65536:9d}   0% /dev",
+        f"shm                  {65536:9d} {0:9d} {65536:9d}   0% /dev/shm",
+    ]
+    await ctx.stdout.write(("\n".join(lines) + "\n").encode())
+    return 0
+
+
+async def find(ctx: ProgramContext) -> int:
+    args = ctx.argv[1:]
+    roots: list[str] = []
+    while args and not args[0].startswith("-") and args[0] not in ("!", "("):
+        roots.append(args.pop(0))
+    name_pattern: str | None = None
+    kind: str | None = None
+    maxdepth: int | None = None
+    while args:
+        opt = args.pop(0)
+        if opt in ("-name", "-iname") and args:
+            name_pattern = args.pop(0)
+        elif opt == "-type" and args:
+            kind = {"f": "file", "d": "dir", "l": "symlink"}.get(args.pop(0), "?")
+        elif opt == "-maxdepth" and args:
+            maxdepth = int(args.pop(0))
+        elif opt == "-print":
+            continue
+        else:
+            await error(ctx, f"unrecognized: {opt}")
+            return 1
+    import fnmatch
+
+    status = 0
+    out: list[str] = []
+    for root in roots or ["."]:
+        path = abspath(ctx, root)
+        if not ctx.fs.exists(path):
+            await error(ctx, f"{root}: No such file or directory")
+            status = 1
+            continue
+        for entry, st in _walk(ctx, path):
+            shown = root.rstrip("/") + entry[len(path) :] if entry != path else root
+            relative = entry[len(path) :] if path != "/" else entry
+            depth = 0 if entry == path else relative.count("/")
+            if maxdepth is not None and depth > maxdepth:
+                continue
+            if name_pattern is not None and not fnmatch.fnmatchcase(
+                posixpath.basename(entry) or "/", name_pattern
+            ):
+                continue
+            if kind is not None and st.kind != kind:
+                continue
+            out.append(shown)
+    if out:
+        await ctx.stdout.write(("\n".join(out) + "\n").encode())
+    return status
+
+
+async def mktemp(ctx: ProgramContext) -> int:
+    import secrets
+
+    flags, values, names = parse_flags(ctx.argv[1:], "dqut", "p")
+    template = names[0] if names else "tmp.XXXXXX"
+    directory = values.get("p", ctx.env.get("TMPDIR", "/tmp"))
+    count = len(template) - len(template.rstrip("X"))
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    name = template[: len(template) - count] + "".join(
+        secrets.choice(alphabet) for _ in range(count)
+    )
+    # Without a template (or with -t / -p) the name goes in the temporary directory.
+    if not names or "t" in flags or "p" in values:
+        path = posixpath.join(directory, name)
+    else:
+        path = abspath(ctx, name)
+    try:
+        if "d" in flags:
+            ctx.fs.mkdir(path, mode=0o700)
+        elif "u" not in flags:
+            ctx.fs.write_file(path, b"", mode=0o600)
+    except OSError as exc:
+        await error(ctx, f"{strerror(exc)}")
+        return 1
+    await ctx.stdout.write((path + "\n").encode())
+    return 0
+
+
+async def basename(ctx: ProgramContext) -> int:
+    args = ctx.argv[1:]
+    if not args:
+        await error(ctx, "missing operand")
+        return 1
+    name = args[0].rstrip("/") or "/"
+    name = posixpath.basename(name) or name
+    if len(args) > 1 and name != args[1] and name.endswith(args[1]):
+        name = name[: -len(args[1])]
+    await ctx.stdout.write((name + "\n").encode())
+    return 0
+
+
+async def dirname(ctx: ProgramContext) -> int:
+    args = ctx.argv[1:]
+    if not args:
+        await error(ctx, "missing operand")
+        return 1
+    path = args[0].rstrip("/") or "/"
+    parent = posixpath.dirname(path).rstrip("/") or ("/" if path.startswith("/") else ".")
+    await ctx.stdout.write((parent + "\n").encode())
+    return 0
+
+
+async def pwd(ctx: ProgramContext) -> int:
+    await ctx.stdout.write((ctx.cwd + "\n").encode())
+    return 0
+
+
+async def which(ctx: ProgramContext) -> int:
+    status = 0
+    for name in ctx.argv[1:]:
+        try:
+            path = ctx.registry.find_executable(ctx.fs, name, env=ctx.env, cwd=ctx.cwd)
+        except Exception:
+            status = 1
+            continue
+        await ctx.stdout.write((path + "\n").encode())
+    return status
+
+
+async def dd(ctx: ProgramContext) -> int:
+    options = dict(arg.split("=", 1) for arg in ctx.argv[1:] if "=" in arg)
+
+    def size(text: str) -> int:
+        units = {"k": 1024, "K": 1024, "M": 1024**2, "G": 1024**3, "c": 1, "w": 2, "b": 512}
+        return int(text[:-1]) * units[text[-1]] if text[-1:] in units else int(text)
+
+    bs = size(options.get("bs", "512"))
+    count = int(options["count"]) if "count" in options else None
+    source = options.get("if")
+    if source in (None, "-"):
+        data = await ctx.stdin.read()
+    elif source == "/dev/zero":
+        data = b"\0" * (bs * (count if count is not None else 1))
+    else:
+        try:
+            data = ctx.fs.read_file(abspath(ctx, source))
+        except OSError as exc:
+            await error(ctx, f"can't open '{source}': {strerror(exc)}")
+            return 1
+    skip = int(options.get("skip", "0")) * bs
+    data = data[skip:]
+    if count is not None:
+        data = data[: bs * count]
+    target = options.get("of")
+    if target is None:
+        await ctx.stdout.write(data)
+    else:
+        try:
+            ctx.fs.write_file(abspath(ctx, target), data)
+        except OSError as exc:
+            await error(ctx, f"can't open '{target}': {strerror(exc)}")
+            return 1
+    full, partial = divmod(len(data), bs)
+    await ctx.stderr.write(
+        f"{full}+{int(bool(partial))} records in\n{full}+{int(bool(partial))} records out\n"
+        f"{len(data)} bytes ({len(data) / 1024 / 1024:.1f}MB) copied, 0.000000 seconds, 0B/s\n".encode()
+    )
+    return 0

@@ -1,0 +1,205 @@
+"""Process applets: sleep, kill, ps, top, xargs, env, true, false."""
+
+from __future__ import annotations
+
+import re
+
+from mockd.programs.api import ExecError, ProgramContext
+from mockd.programs.applets._common import error
+from mockd.programs.applets.formatting import Outcome
+from mockd.programs.process import ProcessTable
+from mockd.programs.signals import SIGTERM, signal_name, signal_number
+
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+async def sleep(ctx: ProgramContext) -> int:
+    total = 0.0
+    args = ctx.argv[1:]
+    if not args:
+        await ctx.stderr.write(b"Usage: sleep [N]...\n")
+        return 1
+    for arg in args:
+        if arg == "infinity":
+            total = float("inf")
+            continue
+        m = _DURATION.fullmatch(arg)
+        if m is None:
+            await error(ctx, f"invalid number '{arg}'")
+            return 1
+        total += float(m.group(1)) * _UNIT[m.group(2)]
+    if total == float("inf"):
+        while True:
+            await ctx.clock.sleep(86400.0)
+    await ctx.clock.sleep(total)
+    return 0
+
+
+async def true(ctx: ProgramContext) -> int:
+    return 0
+
+
+async def false(ctx: ProgramContext) -> int:
+    return 1
+
+
+def kill_command(args: list[str], processes: ProcessTable) -> Outcome:
+    """``kill [-SIG|-s SIG|-n N] PID...`` and ``kill -l [N]``; shared with the shell builtin."""
+    outcome = Outcome()
+    signum = SIGTERM
+    if args[:1] == ["-l"]:
+        if len(args) > 1:
+            lines = [
+                signal_name(int(a) & 127) if a.isdigit() else str(signal_number(a))
+                for a in args[1:]
+            ]
+            outcome.out = ("\n".join(lines) + "\n").encode()
+        else:
+            outcome.out = "".join(f"{n:2d}) {signal_name(n)}\n" for n in range(1, 32)).encode()
+        return outcome
+    if args[:1] in (["-s"], ["-n"]) and len(args) > 1:
+        spec, args = args[1], args[2:]
+    elif args and args[0].startswith("-") and len(args[0]) > 1 and args[0] != "--":
+        spec, args = args[0][1:], args[1:]
+    else:
+        spec = ""
+    if args[:1] == ["--"]:
+        args = args[1:]
+    if spec:
+        try:
+            signum = signal_number(spec)
+        except ValueError:
+            outcome.err.append(f"bad signal name '{spec}'")
+            outcome.status = 1
+            return outcome
+    if not args:
+        outcome.err.append("usage: kill [-s SIG | -SIG] PID...")
+        outcome.status = 1
+        return outcome
+    for arg in args:
+        try:
+            pid = int(arg)
+        except ValueError:
+            outcome.err.append(f"invalid number '{arg}'")
+            outcome.status = 1
+            continue
+        try:
+            if pid == -1:
+                processes.kill_all(signum)
+            else:
+                processes.kill(pid, signum)
+        except ProcessLookupError:
+            outcome.err.append(f"can't kill pid {pid}: No such process")
+            outcome.status = 1
+    return outcome
+
+
+async def kill(ctx: ProgramContext) -> int:
+    outcome = kill_command(ctx.argv[1:], ctx.processes)
+    await ctx.stdout.write(outcome.out)
+    for message in outcome.err:
+        await error(ctx, message)
+    return outcome.status
+
+
+def _user_column(user: str) -> str:
+    return user[:8]
+
+
+async def ps(ctx: ProgramContext) -> int:
+    lines = ["PID   USER     TIME  COMMAND"]
+    for info in ctx.processes.list():
+        cpu = int(info.cpu_seconds)
+        lines.append(
+            f"{info.pid:5d} {_user_column(info.user):<8} {cpu // 60:2d}:{cpu % 60:02d} {info.command}"
+        )
+    await ctx.stdout.write(("\n".join(lines) + "\n").encode())
+    return 0
+
+
+async def top(ctx: ProgramContext) -> int:
+    from mockd.programs.applets.system import memory_info
+
+    total, free_kb = memory_info()
+    processes = ctx.processes.list()
+    used = total - free_kb
+    header = [
+        f"Mem: {used}K used, {free_kb}K free, 0K shrd, 0K buff, 0K cached",
+        "CPU:   0% usr   0% sys   0% nic 100% idle   0% io   0% irq   0% sirq",
+        f"Load average: 0.00 0.00 0.00 1/{len(processes)} {max((p.pid for p in processes), default=1)}",
+        "  PID  PPID USER     STAT   VSZ %VSZ CPU %CPU COMMAND",
+    ]
+    rows = []
+    for info in processes:
+        vsz_kb = max(info.memory_bytes // 1024, 1)
+        rows.append(
+            f"{info.pid:5d} {info.ppid:5d} {_user_column(info.user):<8} {info.state:<4} {vsz_kb:5d} "
+            f"{vsz_kb * 100 // max(total, 1):3d}%   0   0% {info.command}"
+        )
+    await ctx.stdout.write(("\n".join(header + rows) + "\n").encode())
+    return 0
+
+
+async def env(ctx: ProgramContext) -> int:
+    args = ctx.argv[1:]
+    environment = dict(ctx.env)
+    if args[:1] in (["-i"], ["-"]):
+        environment = {}
+        args = args[1:]
+    while args and args[0] == "-u" and len(args) > 1:
+        environment.pop(args[1], None)
+        args = args[2:]
+    while args and "=" in args[0] and not args[0].startswith("="):
+        name, _, value = args.pop(0).partition("=")
+        environment[name] = value
+    if not args:
+        await ctx.stdout.write("".join(f"{k}={v}\n" for k, v in environment.items()).encode())
+        return 0
+    try:
+        process = await ctx.spawn(args, env=environment)
+    except ExecError as exc:
+        await error(ctx, f"can't execute '{args[0]}': No such file or directory")
+        return exc.exit_code
+    return await process.wait()
+
+
+async def printenv(ctx: ProgramContext) -> int:
+    names = ctx.argv[1:]
+    if not names:
+        await ctx.stdout.write("".join(f"{k}={v}\n" for k, v in ctx.env.items()).encode())
+        return 0
+    status = 0
+    for name in names:
+        if name in ctx.env:
+            await ctx.stdout.write((ctx.env[name] + "\n").encode())
+        else:
+            status = 1
+    return status
+
+
+async def xargs(ctx: ProgramContext) -> int:
+    args = ctx.argv[1:]
+    per_call: int | None = None
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        flag = args.pop(0)
+        if flag == "-n" and args:
+            per_call = int(args.pop(0))
+        elif flag.startswith("-n"):
+            per_call = int(flag[2:])
+    command = args or ["echo"]
+    items = (await ctx.stdin.read()).decode("utf-8", "surrogateescape").split()
+    batches = (
+        [items[i : i + per_call] for i in range(0, len(items), per_call)] if per_call else [items]
+    )
+    status = 0
+    for batch in batches or [[]]:
+        try:
+            process = await ctx.spawn([*command, *batch])
+        except ExecError as exc:
+            await error(ctx, f"{command[0]}: No such file or directory")
+            return exc.exit_code
+        code = await process.wait()
+        if code:
+            status = 123
+    return status

@@ -1,0 +1,145 @@
+"""System-information applets: id, whoami, hostname, uname, nproc, free, date, test."""
+
+from __future__ import annotations
+
+import time
+
+from mockd.programs.api import ProgramContext
+from mockd.programs.applets import formatting
+from mockd.programs.applets._common import error, parse_flags
+
+KERNEL_RELEASE = "5.15.0-mockd"
+KERNEL_VERSION = "#1 SMP PREEMPT_DYNAMIC"
+MACHINE = "x86_64"
+CPUS = 2
+MEMORY_KB = 24_684_092
+
+
+def memory_info() -> tuple[int, int]:
+    """(total, free) in KiB, as the mock reports them."""
+    return MEMORY_KB, MEMORY_KB - 449_116
+
+
+def _group_names(ctx: ProgramContext) -> dict[int, str]:
+    names: dict[int, str] = {}
+    try:
+        for line in ctx.fs.read_file("/etc/group").decode(errors="replace").splitlines():
+            fields = line.split(":")
+            if len(fields) > 2 and fields[2].isdigit():
+                names.setdefault(int(fields[2]), fields[0])
+    except OSError:
+        pass
+    return names
+
+
+async def id_(ctx: ProgramContext) -> int:
+    flags, _, _ = parse_flags(ctx.argv[1:], "ugnGr")
+    user = ctx.user
+    groups = _group_names(ctx)
+    group_name = groups.get(user.gid, user.group_name if user.gid == 0 else "")
+    if "u" in flags:
+        await ctx.stdout.write(((user.name if "n" in flags else str(user.uid)) + "\n").encode())
+        return 0
+    if "g" in flags:
+        await ctx.stdout.write(((group_name if "n" in flags else str(user.gid)) + "\n").encode())
+        return 0
+    if "G" in flags:
+        await ctx.stdout.write((" ".join(str(g) for g in (user.gid, *user.groups)) + "\n").encode())
+        return 0
+    text = f"uid={user.uid}" + (f"({user.name})" if user.name else "")
+    text += f" gid={user.gid}" + (f"({group_name})" if group_name else "")
+    extra = [g for g in user.groups if g != user.gid]
+    if extra:
+        text += " groups=" + ",".join(f"{g}({groups[g]})" if g in groups else str(g) for g in extra)
+    await ctx.stdout.write((text + "\n").encode())
+    return 0
+
+
+async def whoami(ctx: ProgramContext) -> int:
+    if not ctx.user.name:
+        await error(ctx, f"unknown uid {ctx.user.uid}")
+        return 1
+    await ctx.stdout.write((ctx.user.name + "\n").encode())
+    return 0
+
+
+async def hostname(ctx: ProgramContext) -> int:
+    flags, _, _ = parse_flags(ctx.argv[1:], "sfdi")
+    name = ctx.hostname.split(".")[0] if "s" in flags else ctx.hostname
+    await ctx.stdout.write((name + "\n").encode())
+    return 0
+
+
+async def uname(ctx: ProgramContext) -> int:
+    flags, _, _ = parse_flags(ctx.argv[1:], "asnrvmpio")
+    fields = {
+        "s": "Linux",
+        "n": ctx.hostname,
+        "r": KERNEL_RELEASE,
+        "v": KERNEL_VERSION,
+        "m": MACHINE,
+        "o": "GNU/Linux",
+    }
+    order = "snrvmo" if "a" in flags else "".join(f for f in "snrvmo" if f in flags) or "s"
+    if "p" in flags:
+        order += "p"
+    words = [fields.get(f, "unknown") for f in order]
+    await ctx.stdout.write((" ".join(words) + "\n").encode())
+    return 0
+
+
+async def nproc(ctx: ProgramContext) -> int:
+    await ctx.stdout.write(f"{CPUS}\n".encode())
+    return 0
+
+
+async def free(ctx: ProgramContext) -> int:
+    flags, _, _ = parse_flags(ctx.argv[1:], "bkmgh")
+    total, free_kb = memory_info()
+    divide = 1024 if "m" in flags else (1024 * 1024 if "g" in flags else 1)
+    used = total - free_kb
+    lines = [
+        "              total        used        free      shared  buff/cache   available",
+        f"Mem:    {total // divide:11d} {used // divide:11d} {free_kb // divide:11d} {0:11d} {0:11d} {free_kb // divide:11d}",
+        f"Swap:   {0:11d} {0:11d} {0:11d}",
+    ]
+    await ctx.stdout.write(("\n".join(lines) + "\n").encode())
+    return 0
+
+
+async def date(ctx: ProgramContext) -> int:
+    flags, values, args = parse_flags(ctx.argv[1:], "uR", "dr")
+    when = ctx.clock.now()
+    if "d" in values:
+        text = values["d"].lstrip("@")
+        try:
+            when = float(text)
+        except ValueError:
+            await error(ctx, f"invalid date '{values['d']}'")
+            return 1
+    fmt = "%a %b %e %H:%M:%S %Z %Y"
+    if "R" in flags:
+        fmt = "%a, %d %b %Y %H:%M:%S +0000"
+    for arg in args:
+        if arg.startswith("+"):
+            fmt = arg[1:]
+    # The container's TZ is UTC unless TZ says otherwise; the mock keeps UTC.
+    t = time.gmtime(when)
+    fraction = f"{int((when % 1) * 1e9):09d}"
+    text = (
+        fmt.replace("%N", fraction)
+        .replace("%Z", "UTC")
+        .replace("%z", "+0000")
+        .replace("%e", f"{t.tm_mday:2d}")
+        .replace("%s", str(int(when)))
+    )
+    await ctx.stdout.write((time.strftime(text, t) + "\n").encode())
+    return 0
+
+
+async def test(ctx: ProgramContext) -> int:
+    bracket = ctx.argv[0].rsplit("/", 1)[-1] == "["
+    outcome = formatting.test(ctx.argv[1:], ctx.fs, ctx.cwd, bracket=bracket)
+    for message in outcome.err:
+        await error(ctx, message)
+    return outcome.status

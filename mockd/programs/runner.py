@@ -1,0 +1,143 @@
+"""Starting programs as processes: the engine's entry points and ``ctx.spawn``.
+
+A process is an asyncio task running the program.  Ending it with a signal
+cancels the task; the process then reports 128 + signum.  Exceptions a
+program lets escape do not take the daemon down: ``BrokenPipeError`` means
+the program died of SIGPIPE (141, quietly, as ``yes | head`` does), anything
+else is reported on the program's stderr with exit code 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+from mockd.programs.api import AnyProgram, ProgramContext, SyncProgram
+from mockd.programs.signals import SIGKILL, SIGPIPE, Signals
+
+
+class Process:
+    """A started program."""
+
+    def __init__(
+        self, ctx: ProgramContext, run: Callable[[ProgramContext], Awaitable[int]]
+    ) -> None:
+        self.ctx = ctx
+        self.returncode: int | None = None
+        self._forced: int | None = None
+        ctx.signals._terminate = self._terminate
+        info = ctx.processes.add(
+            ctx.argv,
+            ppid=ctx.ppid,
+            uid=ctx.user.uid,
+            user=ctx.user.name,
+            start_time=ctx.clock.now(),
+            signals=ctx.signals,
+            tty=ctx.tty,
+        )
+        ctx.pid = info.pid
+        self.pid = info.pid
+        self._task = asyncio.get_running_loop().create_task(self._main(run))
+
+    @property
+    def signals(self) -> Signals:
+        return self.ctx.signals
+
+    def send_signal(self, signum: int) -> None:
+        self.ctx.signals.deliver(signum)
+
+    def kill(self) -> None:
+        self._terminate(128 + SIGKILL)
+
+    async def wait(self) -> int:
+        """The exit code, once the process has ended (waiting can be cancelled safely)."""
+        return await asyncio.shield(self._task)
+
+    @property
+    def done(self) -> bool:
+        return self._task.done()
+
+    def _terminate(self, code: int) -> None:
+        if self._task.done() or self._forced is not None:
+            return
+        self._forced = code
+        self._task.cancel()
+
+    async def _main(self, run: Callable[[ProgramContext], Awaitable[int]]) -> int:
+        ctx = self.ctx
+        try:
+            code = await run(ctx)
+            if self._forced is not None:
+                code = self._forced  # killed while finishing up
+        except asyncio.CancelledError:
+            if self._forced is None:
+                raise
+            code = self._forced
+        except BrokenPipeError:
+            code = 128 + SIGPIPE
+        except Exception:
+            with contextlib.suppress(Exception):
+                await ctx.stderr.write(traceback.format_exc().encode())
+            code = 1
+        finally:
+            ctx.processes.remove(self.pid)
+        self.returncode = code & 0xFF
+        return self.returncode
+
+
+def _as_coroutine(program: AnyProgram) -> Callable[[ProgramContext], Awaitable[int]]:
+    if inspect.iscoroutinefunction(program):
+        return program
+    from mockd.programs.sync import run_sync
+
+    sync_program = cast(SyncProgram, program)
+    return lambda ctx: run_sync(sync_program, ctx)
+
+
+def start_program(ctx: ProgramContext) -> Process:
+    """Resolve ``ctx.argv[0]`` in ``ctx.fs`` and start it.
+
+    Raises ``CommandNotFound``, ``NoSuchFile``, ``PermissionDenied`` or
+    ``ExecFormatError`` (all ``ExecError``) before anything runs.
+    """
+    resolved = ctx.registry.resolve(ctx.fs, ctx.argv, env=ctx.env, cwd=ctx.cwd)
+    ctx.argv = resolved.argv
+    return Process(ctx, _as_coroutine(resolved.program))
+
+
+def start_callable(ctx: ProgramContext, program: AnyProgram) -> Process:
+    """Start a given program as a process (no lookup in the filesystem)."""
+    return Process(ctx, _as_coroutine(program))
+
+
+async def run_program(argv: list[str], ctx: ProgramContext, *, init: bool = False) -> int:
+    """Run ``argv`` in the container ``ctx`` describes, and return its exit code.
+
+    ``init`` makes it the container's PID 1: signals without a handler are
+    ignored (SIGKILL excepted), and when it ends every other process of the
+    container is killed, as the kernel does for a PID namespace.
+
+    Cancelling the task that awaits this is SIGKILL: the program is ended and
+    137 is returned (the cancellation is absorbed, not re-raised).
+    """
+    ctx.argv = list(argv)
+    if init:
+        ctx.signals.init = True
+    process = start_program(ctx)
+    try:
+        return await process.wait()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        process.kill()
+        with contextlib.suppress(asyncio.CancelledError):
+            await process.wait()
+        return 128 + SIGKILL
+    finally:
+        if init:
+            ctx.processes.kill_all(SIGKILL)
