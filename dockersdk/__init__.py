@@ -22,6 +22,7 @@ from dockersdk.errors import (
     Unauthorized,
     UnsupportedAPIVersion,
 )
+from dockersdk.models.containers import Container, ExecResult, PathStat
 from dockersdk.transport import MAX_API_VERSION, MIN_API_VERSION, Timeout
 
 __version__ = SDK_VERSION
@@ -33,15 +34,18 @@ __all__ = [
     "BadRequest",
     "ConfigError",
     "Conflict",
+    "Container",
     "ContainerError",
     "ContainerNotFound",
     "DaemonUnreachable",
     "DockerClient",
     "DockerError",
+    "ExecResult",
     "Forbidden",
     "ImageNotFound",
     "NotFound",
     "NotImplementedByDaemon",
+    "PathStat",
     "ReadTimeout",
     "ServerError",
     "ServiceUnavailable",

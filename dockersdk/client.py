@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from dockersdk.api.containers import ContainerCollection
 from dockersdk.api.images import ImageCollection
+from dockersdk.api.networks import NetworkCollection
 from dockersdk.api.system import PingInfo, SystemAPI
+from dockersdk.api.volumes import VolumeCollection
 from dockersdk.config import TLSConfig, resolve
 from dockersdk.models import EventMessage, SystemInfo, SystemVersion
 from dockersdk.params.durations import PointInTime
@@ -46,6 +49,9 @@ class DockerClient:
         )
         self.system = SystemAPI(self.transport)
         self.images = ImageCollection(self.transport)
+        self.volumes = VolumeCollection(self.transport)
+        self.networks = NetworkCollection(self.transport)
+        self.containers = ContainerCollection(self.transport, self.images)
 
     @classmethod
     def from_env(
