@@ -1,0 +1,245 @@
+"""Networks: create, list, inspect, connect, disconnect, remove, prune.
+
+Two levels, as in docker-py: :class:`NetworksAPI` maps each endpoint to a
+method returning the typed wire models; :class:`NetworkCollection`
+(``client.networks``) returns :class:`Network` objects with ``.id``,
+``.name``, ``.containers`` (container IDs), ``connect``, ``disconnect``,
+``remove``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import msgspec
+
+from dockersdk.api import APIGroup
+from dockersdk.models import (
+    IPAM,
+    NetworkCreateResponse,
+    NetworkInspect,
+    NetworkPruneResponse,
+    NetworkSummary,
+)
+from dockersdk.transport import Transport
+
+_ID = "/networks/{id}"
+
+
+class HasId(Protocol):
+    """Anything with an ``id`` (a container object), accepted where a container is named."""
+
+    @property
+    def id(self) -> str: ...
+
+
+def _container_ref(container: str | HasId) -> str:
+    return container if isinstance(container, str) else container.id
+
+
+class NetworksAPI(APIGroup):
+    """The network endpoints, one method each, returning the wire models."""
+
+    def create(
+        self,
+        name: str,
+        *,
+        driver: str | None = None,
+        options: Mapping[str, str] | None = None,
+        ipam: IPAM | Mapping[str, Any] | None = None,
+        internal: bool = False,
+        labels: Mapping[str, str] | None = None,
+        attachable: bool | None = None,
+        enable_ipv6: bool | None = None,
+        ingress: bool | None = None,
+        scope: str | None = None,
+    ) -> NetworkCreateResponse:
+        body: dict[str, Any] = {"Name": name, "CheckDuplicate": True}
+        if driver:
+            body["Driver"] = driver
+        if options:
+            body["Options"] = dict(options)
+        if ipam is not None:
+            body["IPAM"] = msgspec.to_builtins(ipam) if isinstance(ipam, IPAM) else dict(ipam)
+        if internal:
+            body["Internal"] = True
+        if labels:
+            body["Labels"] = dict(labels)
+        for key, value in (("Attachable", attachable), ("EnableIPv6", enable_ipv6),
+                           ("Ingress", ingress), ("Scope", scope)):  # fmt: skip
+            if value is not None:
+                body[key] = value
+        return self._json(
+            "POST", "/networks/create", NetworkCreateResponse, json=body,
+            operation="NetworkCreate",
+        )  # fmt: skip
+
+    def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[NetworkSummary]:
+        return self._json(
+            "GET", "/networks", builtins.list[NetworkSummary], params={"filters": filters},
+            operation="NetworkList",
+        )  # fmt: skip
+
+    def inspect(
+        self, network_id: str, *, verbose: bool | None = None, scope: str | None = None
+    ) -> NetworkInspect:
+        return self._json(
+            "GET", _ID, NetworkInspect, path_params={"id": network_id},
+            params={"verbose": verbose, "scope": scope}, operation="NetworkInspect",
+        )  # fmt: skip
+
+    def remove(self, network_id: str) -> None:
+        self._transport.request(
+            "DELETE", _ID, path_params={"id": network_id}, operation="NetworkDelete"
+        ).close()
+
+    def connect(
+        self,
+        network_id: str,
+        container: str,
+        *,
+        aliases: Sequence[str] | None = None,
+        ipv4_address: str | None = None,
+        links: Sequence[str] | None = None,
+    ) -> None:
+        endpoint: dict[str, Any] = {}
+        if aliases:
+            endpoint["Aliases"] = list(aliases)
+        if ipv4_address:
+            endpoint["IPAMConfig"] = {"IPv4Address": ipv4_address}
+        if links:
+            endpoint["Links"] = list(links)
+        body = {"Container": container, "EndpointConfig": endpoint or None}
+        self._transport.request(
+            "POST", _ID + "/connect", path_params={"id": network_id}, json=body,
+            operation="NetworkConnect",
+        ).close()  # fmt: skip
+
+    def disconnect(self, network_id: str, container: str, *, force: bool = False) -> None:
+        self._transport.request(
+            "POST", _ID + "/disconnect", path_params={"id": network_id},
+            json={"Container": container, "Force": force}, operation="NetworkDisconnect",
+        ).close()  # fmt: skip
+
+    def prune(self, filters: Mapping[str, Any] | None = None) -> NetworkPruneResponse:
+        return self._json(
+            "POST", "/networks/prune", NetworkPruneResponse, params={"filters": filters},
+            operation="NetworkPrune",
+        )  # fmt: skip
+
+
+class Network:
+    """A network, as docker-py's ``Network``: its inspect data in ``attrs``."""
+
+    def __init__(self, attrs: NetworkInspect, collection: NetworkCollection) -> None:
+        self.attrs = attrs
+        self.collection = collection
+
+    @property
+    def id(self) -> str:
+        return self.attrs.id or ""
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def name(self) -> str:
+        return self.attrs.name or ""
+
+    @property
+    def containers(self) -> builtins.list[str]:
+        """IDs of the containers with an endpoint on the network (docker-py returns
+        objects; this SDK has no container objects here, so it returns their IDs)."""
+        return list(self.attrs.containers or {})
+
+    def reload(self) -> None:
+        self.attrs = self.collection.api.inspect(self.id)
+
+    def connect(
+        self,
+        container: str | HasId,
+        *,
+        aliases: Sequence[str] | None = None,
+        ipv4_address: str | None = None,
+        links: Sequence[str] | None = None,
+    ) -> None:
+        self.collection.api.connect(
+            self.id, _container_ref(container), aliases=aliases, ipv4_address=ipv4_address,
+            links=links,
+        )  # fmt: skip
+
+    def disconnect(self, container: str | HasId, *, force: bool = False) -> None:
+        self.collection.api.disconnect(self.id, _container_ref(container), force=force)
+
+    def remove(self) -> None:
+        self.collection.api.remove(self.id)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Network) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        return f"<Network: {self.short_id}>"
+
+
+class NetworkCollection:
+    """``client.networks``: docker-py's high-level network calls; ``.api`` is the low level."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.api = NetworksAPI(transport)
+
+    def create(
+        self,
+        name: str,
+        driver: str | None = None,
+        options: Mapping[str, str] | None = None,
+        ipam: IPAM | Mapping[str, Any] | None = None,
+        internal: bool = False,
+        labels: Mapping[str, str] | None = None,
+        attachable: bool | None = None,
+        enable_ipv6: bool | None = None,
+        ingress: bool | None = None,
+        scope: str | None = None,
+    ) -> Network:
+        created = self.api.create(
+            name, driver=driver, options=options, ipam=ipam, internal=internal, labels=labels,
+            attachable=attachable, enable_ipv6=enable_ipv6, ingress=ingress, scope=scope,
+        )  # fmt: skip
+        return self.get(created.id or "")
+
+    def get(self, network_id: str, *, verbose: bool | None = None) -> Network:
+        return Network(self.api.inspect(network_id, verbose=verbose), self)
+
+    def list(
+        self,
+        names: Sequence[str] | None = None,
+        ids: Sequence[str] | None = None,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        greedy: bool = False,
+    ) -> builtins.list[Network]:
+        """Networks from the list endpoint (``Containers`` is empty there); ``greedy``
+        inspects each one, as docker-py does, to fill it."""
+        merged: dict[str, Any] = dict(filters or {})
+        if names:
+            merged["name"] = list(names)
+        if ids:
+            merged["id"] = list(ids)
+        summaries = self.api.list(merged or None)
+        if greedy:
+            return [self.get(s.id or "") for s in summaries]
+        return [
+            Network(msgspec.convert(msgspec.to_builtins(s), NetworkInspect), self)
+            for s in summaries
+        ]
+
+    def prune(self, filters: Mapping[str, Any] | None = None) -> NetworkPruneResponse:
+        return self.api.prune(filters)
+
+
+__all__ = ["HasId", "Network", "NetworkCollection", "NetworksAPI"]

@@ -1,0 +1,127 @@
+"""Volumes: create, list, inspect, remove, prune.
+
+Two levels, as in docker-py: :class:`VolumesAPI` maps each endpoint to a
+method returning the typed wire models; :class:`VolumeCollection`
+(``client.volumes``) returns :class:`Volume` objects with ``.name``, ``.attrs``,
+``.remove()``.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Any
+
+from dockersdk.api import APIGroup
+from dockersdk.models import Volume as VolumeModel
+from dockersdk.models import VolumeListResponse, VolumePruneResponse
+from dockersdk.transport import Transport
+
+_NAME = "/volumes/{name}"
+
+
+class VolumesAPI(APIGroup):
+    """The volume endpoints, one method each, returning the wire models."""
+
+    def create(
+        self,
+        name: str | None = None,
+        driver: str | None = None,
+        driver_opts: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> VolumeModel:
+        body: dict[str, Any] = {"Name": name or "", "Driver": driver or "local"}
+        if driver_opts:
+            body["DriverOpts"] = dict(driver_opts)
+        if labels:
+            body["Labels"] = dict(labels)
+        return self._json(
+            "POST", "/volumes/create", VolumeModel, json=body, operation="VolumeCreate"
+        )
+
+    def list(self, filters: Mapping[str, Any] | None = None) -> VolumeListResponse:
+        return self._json(
+            "GET", "/volumes", VolumeListResponse, params={"filters": filters},
+            operation="VolumeList",
+        )  # fmt: skip
+
+    def inspect(self, name: str) -> VolumeModel:
+        return self._json(
+            "GET", _NAME, VolumeModel, path_params={"name": name}, operation="VolumeInspect"
+        )
+
+    def remove(self, name: str, *, force: bool = False) -> None:
+        self._transport.request(
+            "DELETE", _NAME, path_params={"name": name}, params={"force": force or None},
+            operation="VolumeDelete",
+        ).close()  # fmt: skip
+
+    def prune(self, filters: Mapping[str, Any] | None = None) -> VolumePruneResponse:
+        return self._json(
+            "POST", "/volumes/prune", VolumePruneResponse, params={"filters": filters},
+            operation="VolumePrune",
+        )  # fmt: skip
+
+
+class Volume:
+    """A volume, as docker-py's ``Volume``: its inspect data in ``attrs``."""
+
+    def __init__(self, attrs: VolumeModel, collection: VolumeCollection) -> None:
+        self.attrs = attrs
+        self.collection = collection
+
+    @property
+    def id(self) -> str:
+        """A volume's ID is its name (as in docker-py)."""
+        return self.attrs.name or ""
+
+    @property
+    def name(self) -> str:
+        return self.attrs.name or ""
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self.attrs.labels or {})
+
+    def reload(self) -> None:
+        self.attrs = self.collection.api.inspect(self.name)
+
+    def remove(self, force: bool = False) -> None:
+        self.collection.api.remove(self.name, force=force)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Volume) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"<Volume: {self.name[:12]}>"
+
+
+class VolumeCollection:
+    """``client.volumes``: docker-py's high-level volume calls; ``.api`` is the low level."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.api = VolumesAPI(transport)
+
+    def create(
+        self,
+        name: str | None = None,
+        driver: str | None = None,
+        driver_opts: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> Volume:
+        return Volume(self.api.create(name, driver, driver_opts, labels), self)
+
+    def get(self, name: str) -> Volume:
+        return Volume(self.api.inspect(name), self)
+
+    def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[Volume]:
+        return [Volume(v, self) for v in self.api.list(filters).volumes or []]
+
+    def prune(self, filters: Mapping[str, Any] | None = None) -> VolumePruneResponse:
+        return self.api.prune(filters)
+
+
+__all__ = ["Volume", "VolumeCollection", "VolumesAPI"]

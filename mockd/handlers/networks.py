@@ -1,0 +1,123 @@
+"""Network handlers: ``/networks``.  Thin: the rules are in ``mockd.engine.networks``.
+
+Connect and disconnect name a container; it is looked up in ``engine.containers``
+(the containers area) when the engine has one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mockd.engine.networks import networks_of
+from mockd.errors import NotFound
+from mockd.filters import parse_filters
+from mockd.handlers.registry import operation
+from mockd.http import Reply, Request, json_response, no_content
+
+if TYPE_CHECKING:
+    from mockd.engine import Engine
+
+
+def _param(req: Request, name: str) -> Any:
+    if name in req.params:
+        return req.params[name]
+    values = req.query.get(name)
+    return values[-1] if values else None
+
+
+def _flag(req: Request, name: str) -> bool:
+    value = _param(req, name)
+    if isinstance(value, bool):
+        return value
+    return str(value or "").lower() in ("1", "true", "yes")
+
+
+def _filters(req: Request) -> dict[str, list[str]]:
+    value = req.params.get("filters")
+    if isinstance(value, dict):
+        return {k: list(v) for k, v in value.items()}
+    raw = req.query.get("filters")
+    return parse_filters(raw[-1] if raw else None)
+
+
+def _body(req: Request) -> dict[str, Any]:
+    return req.json if isinstance(req.json, dict) else {}
+
+
+def _container(engine: Engine, ref: str) -> tuple[str, str, bool]:
+    """(ID, name without ``/``, running) of a container, through ``engine.containers``."""
+    store = getattr(engine, "containers", None)
+    if store is None:
+        raise NotFound(f"No such container: {ref}")
+    c = store.get(ref)
+    return str(c.id), str(c.name).lstrip("/"), bool(c.running)
+
+
+@operation("NetworkList")
+async def network_list(req: Request, engine: Engine) -> Reply:
+    networks = networks_of(engine).list_networks(_filters(req))
+    # dockerd's list leaves Containers empty; inspect fills it.
+    return json_response(
+        [n.to_wire(with_containers=False, api_version=req.api_version) for n in networks]
+    )
+
+
+@operation("NetworkInspect")
+async def network_inspect(req: Request, engine: Engine) -> Reply:
+    network = networks_of(engine).get(req.path_params["id"])
+    return json_response(network.to_wire(api_version=req.api_version))
+
+
+@operation("NetworkCreate")
+async def network_create(req: Request, engine: Engine) -> Reply:
+    body = _body(req)
+    network = networks_of(engine).create(
+        str(body.get("Name") or ""),
+        driver=str(body.get("Driver") or ""),
+        ipam=body.get("IPAM") or None,
+        internal=bool(body.get("Internal")),
+        attachable=bool(body.get("Attachable")),
+        ingress=bool(body.get("Ingress")),
+        enable_ipv6=bool(body.get("EnableIPv6")),
+        labels=body.get("Labels") or None,
+        options=body.get("Options") or None,
+    )
+    return json_response({"Id": network.id, "Warning": ""}, status=201)
+
+
+@operation("NetworkDelete")
+async def network_delete(req: Request, engine: Engine) -> Reply:
+    networks_of(engine).remove(req.path_params["id"])
+    return no_content()
+
+
+@operation("NetworkPrune")
+async def network_prune(req: Request, engine: Engine) -> Reply:
+    deleted = networks_of(engine).prune(_filters(req))
+    return json_response({"NetworksDeleted": deleted or None})
+
+
+@operation("NetworkConnect")
+async def network_connect(req: Request, engine: Engine) -> Reply:
+    body = _body(req)
+    store = networks_of(engine)
+    network = store.get(req.path_params["id"])
+    container_id, name, running = _container(engine, str(body.get("Container") or ""))
+    config = body.get("EndpointConfig") or {}
+    ipam = config.get("IPAMConfig") or {}
+    store.connect(
+        network, container_id, name,
+        aliases=config.get("Aliases") or (), ipv4=str(ipam.get("IPv4Address") or ""),
+        links=config.get("Links") or (), running=running,
+    )  # fmt: skip
+    return no_content(200)
+
+
+@operation("NetworkDisconnect")
+async def network_disconnect(req: Request, engine: Engine) -> Reply:
+    body = _body(req)
+    store = networks_of(engine)
+    network = store.get(req.path_params["id"])
+    container_id, _, _ = _container(engine, str(body.get("Container") or ""))
+    store.disconnect(network, container_id, force=bool(body.get("Force")))
+    return no_content(200)
