@@ -1,0 +1,998 @@
+"""Containers: the store, lookup, and dockerd's lifecycle rules.
+
+Public surface (stable; exec, attach, logs, stats and resize build on it):
+
+* ``Container``: ``id``, ``name`` (with its ``/``), ``created_ns``, ``config``
+  and ``host_config`` (API JSON dicts, as inspect echoes them), ``image_id``,
+  ``state`` (``ContainerState``: status, pid, exit_code, error, started/
+  finished times, oom_killed, restarting...), ``fs`` (a ``ContainerFS`` over
+  the image), ``logs`` (``LogStore``), ``process`` (the running
+  ``runtime.ContainerProcess`` or ``None``), ``restart_count``,
+  ``network`` (``NetworkAttachment`` or ``None``), ``exec_ids``,
+  ``running`` / ``paused`` properties, ``argv``, ``env``, ``short_id``.
+* ``ContainerStore`` (``engine.containers``, see ``containers_of``):
+  ``get(ref)`` (full ID, unique ID prefix, name with or without ``/``;
+  ``NotFound("No such container: x")``), ``all()``, ``create``, ``start``,
+  ``stop``, ``kill``, ``restart``, ``pause``, ``unpause``, ``wait``,
+  ``delete``, ``rename``, ``update``, ``inspect``, ``list_containers``, ``top``,
+  ``changes``, ``export``, ``archive_*``, ``prune``, ``event(container,
+  action, **attrs)``, ``allocate_host_pids(n)``.
+* Hooks: ``on_remove`` (callables run with the container being removed, and
+  whether anonymous volumes go too: the volumes area plugs in there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import shlex
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from mockd import catalog
+from mockd import filters as flt
+from mockd.engine.clock import NANOS, ZERO_TIME, Clock, rfc3339_nano
+from mockd.engine.container_config import (
+    command_of,
+    inspect_config,
+    merge_config,
+    normalize_host_config,
+    validate_host_config,
+    validate_name,
+    validate_resources,
+    validate_restart_policy,
+)
+from mockd.engine.ids import short_id
+from mockd.engine.images import ImageUser, images_of
+from mockd.engine.logs import LogStore
+from mockd.engine.runtime import ContainerProcess
+from mockd.errors import Conflict, InvalidParameter, NotFound, NotModified, SystemError_
+from mockd.fs import ContainerFS, extract_into, path_stat, path_stat_header
+from mockd.fs.archive import tar_of_view
+from mockd.fs.errors import TarSafetyError
+from mockd.programs.api import CommandNotFound, ExecError, NoSuchFile, User
+from mockd.programs.registry import default_registry
+from mockd.programs.signals import SIGKILL, SIGTERM, signal_number
+
+if TYPE_CHECKING:
+    from mockd.engine import Engine
+
+Status = Literal["created", "running", "paused", "restarting", "removing", "exited", "dead"]
+
+DEFAULT_STOP_TIMEOUT = 10
+RESTART_BACKOFF_START = 0.1  # restartmanager: 100ms, doubling
+RESTART_RESET_AFTER = 10.0  # ...back to the start after a run of 10s
+FIRST_PID = 4100  # host PIDs handed to containers begin near a fresh host's
+LIST_FILTERS = (
+    "ancestor", "before", "exited", "expose", "health", "id", "isolation", "is-task",
+    "label", "name", "network", "publish", "since", "status", "volume",
+)  # fmt: skip
+PRUNE_FILTERS = ("label", "label!", "until")
+
+
+# -- state -----------------------------------------------------------------
+
+
+@dataclass
+class ContainerState:
+    status: Status = "created"
+    pid: int = 0
+    exit_code: int = 0
+    error: str = ""
+    oom_killed: bool = False
+    dead: bool = False
+    started_at_ns: int = 0
+    finished_at_ns: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "Status": self.status,
+            "Running": self.status in ("running", "paused", "restarting"),
+            "Paused": self.status == "paused",
+            "Restarting": self.status == "restarting",
+            "OOMKilled": self.oom_killed,
+            "Dead": self.dead,
+            "Pid": self.pid,
+            "ExitCode": self.exit_code,
+            "Error": self.error,
+            "StartedAt": rfc3339_nano(self.started_at_ns) if self.started_at_ns else ZERO_TIME,
+            "FinishedAt": rfc3339_nano(self.finished_at_ns) if self.finished_at_ns else ZERO_TIME,
+        }
+
+
+@dataclass
+class NetworkAttachment:
+    """The container's place on the default bridge while it runs (networks come later)."""
+
+    ip: str
+    mac: str
+    gateway: str = "172.17.0.1"
+    prefix_len: int = 16
+    endpoint_id: str = ""
+
+
+@dataclass(eq=False)
+class Container:
+    id: str
+    name: str  # with its leading "/"
+    created_ns: int
+    config: dict[str, Any]
+    host_config: dict[str, Any]
+    image_id: str
+    fs: ContainerFS
+    argv: list[str]
+    logs: LogStore = field(default_factory=LogStore)
+    state: ContainerState = field(default_factory=ContainerState)
+    process: ContainerProcess | None = None
+    restart_count: int = 0
+    network: NetworkAttachment | None = None
+    exec_ids: list[str] = field(default_factory=list)
+    sandbox_id: str = ""
+    # Internal bookkeeping of the lifecycle:
+    stopping: bool = False  # a user stop/kill: restart policies stand down
+    has_been_started: bool = False
+    manually_stopped: bool = False  # for unless-stopped
+    removed: bool = False
+    _exit_waiters: list[asyncio.Future[int]] = field(default_factory=list)
+    _remove_waiters: list[asyncio.Future[int]] = field(default_factory=list)
+    _restart_task: asyncio.Task[None] | None = None
+
+    @property
+    def short_id(self) -> str:
+        return short_id(self.id)
+
+    @property
+    def running(self) -> bool:
+        return self.state.status in ("running", "paused")
+
+    @property
+    def paused(self) -> bool:
+        return self.state.status == "paused"
+
+    @property
+    def env(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for entry in self.config.get("Env") or []:
+            key, _, value = str(entry).partition("=")
+            out[key] = value
+        return out
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self.config.get("Labels") or {})
+
+    @property
+    def image_ref(self) -> str:
+        return str(self.config.get("Image") or "")
+
+    @property
+    def hostname(self) -> str:
+        return str(self.config.get("Hostname") or self.short_id)
+
+
+def containers_of(engine: Engine) -> ContainerStore:
+    """``engine.containers``, made on first use until the Engine builds it itself."""
+    store = getattr(engine, "containers", None)
+    if not isinstance(store, ContainerStore):
+        store = ContainerStore(engine)
+        engine.containers = store  # type: ignore[attr-defined]
+    return store
+
+
+def human_duration(seconds: float) -> str:
+    """go-units ``HumanDuration``: ``Less than a second``, ``5 seconds``, ``About a minute``..."""
+    s = int(seconds)
+    if s < 1:
+        return "Less than a second"
+    if s == 1:
+        return "1 second"
+    if s < 60:
+        return f"{s} seconds"
+    minutes = int(seconds / 60)
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = int(seconds / 3600 + 0.5)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{hours // 24 // 365} years"
+
+
+def _start_error(err: ExecError) -> str:
+    reason = err.reason
+    if isinstance(err, NoSuchFile):
+        reason = f"stat {err.name}: no such file or directory"
+    return (
+        "failed to create shim task: OCI runtime create failed: runc create failed: "
+        f'unable to start container process: exec: "{err.name}": {reason}: unknown'
+    )
+
+
+class ContainerStore:
+    """``engine.containers``: every container of the daemon."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.clock: Clock = engine.clock
+        self._by_id: dict[str, Container] = {}
+        self._names: dict[str, str] = {}  # "/name" -> id
+        self._next_pid = FIRST_PID
+        self._ips: dict[int, str] = {}  # last octet pair index -> container id
+        self.on_remove: list[Callable[[Container, bool], None]] = []
+        self.registry = default_registry()
+        catalog.register_programs(self.registry)  # hello-world's /hello
+        self.images = images_of(engine)
+        self.images.in_use_by = self.users_of_image
+
+    # -- lookup ------------------------------------------------------------
+
+    def all(self) -> list[Container]:
+        """Every container, newest first (as dockerd lists them)."""
+        return sorted(self._by_id.values(), key=lambda c: c.created_ns, reverse=True)
+
+    def get(self, ref: str) -> Container:
+        """moby's ``GetContainer``: full ID, then name, then a unique ID prefix."""
+        if not ref:
+            raise NotFound("No such container: ")
+        found = self._by_id.get(ref)
+        if found is not None:
+            return found
+        cid = self._names.get(ref if ref.startswith("/") else "/" + ref)
+        if cid is not None:
+            return self._by_id[cid]
+        hits = [c for cid, c in self._by_id.items() if cid.startswith(ref)]
+        if len(hits) > 1:
+            raise SystemError_(f"Multiple IDs found with provided prefix: {ref}")
+        if hits:
+            return hits[0]
+        raise NotFound(f"No such container: {ref}")
+
+    def users_of_image(self, image_id: str) -> list[ImageUser]:
+        return [ImageUser(c.id, c.running) for c in self.all() if c.image_id == image_id]
+
+    # -- events ------------------------------------------------------------
+
+    def event(self, container: Container, action: str, **extra: str) -> None:
+        """Publish a container event with dockerd's attributes (labels, image, name, extras)."""
+        attrs = dict(container.labels)
+        attrs["image"] = container.image_ref
+        attrs["name"] = container.name.lstrip("/")
+        attrs.update(extra)
+        self.engine.events.publish("container", action, container.id, attrs)
+
+    # -- create ------------------------------------------------------------
+
+    def _ncpu(self) -> int:
+        host = getattr(self.engine.system, "host", None)
+        return int(getattr(host, "ncpu", 0) or 1)
+
+    def create(self, body: Mapping[str, Any], name: str = "") -> tuple[Container, list[str]]:
+        """ContainerCreate: returns the container and dockerd's Warnings."""
+        user_config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
+        image_ref = str(user_config.get("Image") or "")
+        if not image_ref:
+            raise InvalidParameter("Config cannot be empty in order to create a container")
+        stored_name = validate_name(name) if name else ""
+        host = normalize_host_config(body.get("HostConfig"))
+        validate_host_config(host, self._ncpu())
+        image = self.images.get(image_ref)
+        config = merge_config(user_config, dict(image.container_config))
+        argv = command_of(config)
+        if stored_name and stored_name in self._names:
+            raise Conflict(
+                f'Conflict. The container name "{stored_name}" is already in use by container '
+                f'"{self._names[stored_name]}". You have to remove (or rename) that container '
+                "to be able to reuse that name."
+            )
+        cid = self.engine.ids.new_id()
+        if not stored_name:
+            stored_name = self._generate_name()
+        if not config.get("Hostname"):
+            config["Hostname"] = short_id(cid)
+        container = Container(
+            id=cid,
+            name=stored_name,
+            created_ns=self.clock.now_ns(),
+            config=config,
+            host_config=host,
+            image_id=image.id,
+            fs=ContainerFS(image.rootfs_view(), clock=self.clock.now),
+            argv=argv,
+        )
+        self._by_id[cid] = container
+        self._names[stored_name] = cid
+        self.event(container, "create")
+        return container, []
+
+    def _generate_name(self) -> str:
+        for retry in range(6):
+            candidate = "/" + self.engine.ids.random_name(retry)
+            if candidate not in self._names:
+                return candidate
+        return "/" + self.engine.ids.new_id()[:12]
+
+    # -- start and exit ----------------------------------------------------------
+
+    def allocate_host_pids(self, count: int = 1) -> int:
+        """Reserve ``count`` consecutive host PIDs; returns the first."""
+        first = self._next_pid
+        self._next_pid += count
+        return first
+
+    def _attach_network(self, c: Container) -> None:
+        if c.host_config.get("NetworkMode") in ("none", "host"):
+            return
+        used = set(self._ips)
+        n = next(i for i in range(2, 65534) if i not in used)
+        self._ips[n] = c.id
+        c.network = NetworkAttachment(
+            ip=f"172.17.{n // 256}.{n % 256}",
+            mac=f"02:42:ac:11:{n // 256:02x}:{n % 256:02x}",
+            endpoint_id=self.engine.ids.new_id(),
+        )
+
+    def _release_network(self, c: Container) -> None:
+        for n, cid in list(self._ips.items()):
+            if cid == c.id:
+                del self._ips[n]
+        c.network = None
+
+    def _write_etc_files(self, c: Container) -> None:
+        fs = c.fs
+        with contextlib.suppress(OSError):
+            if not fs.is_dir("/etc"):
+                fs.mkdir("/etc", parents=True)
+            fs.write_file("/etc/hostname", (c.hostname + "\n").encode())
+            lines = [
+                "127.0.0.1\tlocalhost",
+                "::1\tlocalhost ip6-localhost ip6-loopback",
+                "fe00::0\tip6-localnet",
+                "ff00::0\tip6-mcastprefix",
+                "ff02::1\tip6-allnodes",
+                "ff02::2\tip6-allrouters",
+            ]
+            if c.network is not None:
+                lines.append(f"{c.network.ip}\t{c.hostname}")
+            fs.write_file("/etc/hosts", ("\n".join(lines) + "\n").encode())
+            dns = c.host_config.get("Dns") or ["8.8.8.8", "8.8.4.4"]
+            resolv = "".join(f"nameserver {d}\n" for d in dns)
+            for search in c.host_config.get("DnsSearch") or []:
+                resolv += f"search {search}\n"
+            fs.write_file("/etc/resolv.conf", resolv.encode())
+
+    def _user(self, c: Container) -> User:
+        spec = str(c.config.get("User") or "")
+        name, _, group = spec.partition(":")
+        if not name or name in ("root", "0"):
+            return User()
+        uid = int(name) if name.isdigit() else 1000
+        gid = int(group) if group.isdigit() else uid
+        return User(uid=uid, gid=gid, name=name, home="/")
+
+    def start(self, ref: str) -> None:
+        """ContainerStart: 304 when running; dockerd's 400 when the command cannot run."""
+        c = self.get(ref)
+        if c.running:
+            raise NotModified("container already started")
+        if c.state.status == "restarting" and c._restart_task is not None:
+            c._restart_task.cancel()
+            c._restart_task = None
+        c.stopping = False
+        c.manually_stopped = False
+        self._run(c)
+        self.event(c, "start")
+
+    def _run(self, c: Container) -> None:
+        self._attach_network(c)
+        self._write_etc_files(c)
+        pid = self.allocate_host_pids(64)
+        process = ContainerProcess(
+            fs=c.fs,
+            clock=self.clock,
+            logs=c.logs,
+            pid=pid,
+            hostname=c.hostname,
+            registry=self.registry,
+        )
+        env = c.env
+        env.setdefault("HOSTNAME", c.hostname)
+        if c.config.get("Tty"):
+            env.setdefault("TERM", "xterm")
+        env.setdefault("HOME", "/root")
+        try:
+            process.start(
+                c.argv,
+                env,
+                str(c.config.get("WorkingDir") or "/"),
+                self._user(c),
+                tty=bool(c.config.get("Tty")),
+                stdin_open=bool(c.config.get("OpenStdin")),
+            )
+        except ExecError as err:
+            self._release_network(c)
+            c.state.error = _start_error(err)
+            c.state.exit_code = (
+                err.exit_code if isinstance(err, CommandNotFound | NoSuchFile) else 126
+            )
+            c.state.status = "exited" if c.has_been_started else "created"
+            raise InvalidParameter(c.state.error) from None
+        c.logs.open()
+        c.process = process
+        c.has_been_started = True
+        c.state = ContainerState(status="running", pid=pid, started_at_ns=self.clock.now_ns())
+        asyncio.get_running_loop().create_task(self._watch(c, process))
+
+    async def _watch(self, c: Container, process: ContainerProcess) -> None:
+        started = self.clock.monotonic()
+        code = await process.wait()
+        if c.process is not process:
+            return
+        c.process = None
+        c.state.status = "exited"
+        c.state.pid = 0
+        c.state.exit_code = code
+        c.state.finished_at_ns = self.clock.now_ns()
+        self._release_network(c)
+        c.logs.close()
+        self.event(c, "die", exitCode=str(code))
+        self._resolve(c._exit_waiters, code)
+        if self._should_restart(c, code):
+            c.restart_count += 1
+            delay = RESTART_BACKOFF_START * (2 ** min(c.restart_count - 1, 20))
+            if self.clock.monotonic() - started >= RESTART_RESET_AFTER:
+                delay = RESTART_BACKOFF_START
+            c.state.status = "restarting"
+            c._restart_task = asyncio.get_running_loop().create_task(self._restart_later(c, delay))
+        elif c.host_config.get("AutoRemove") and not c.removed:
+            self._remove(c, volumes=True)
+
+    def _should_restart(self, c: Container, code: int) -> bool:
+        if c.stopping or c.removed:
+            return False
+        policy = c.host_config.get("RestartPolicy") or {}
+        name = policy.get("Name") or ""
+        if name in ("always", "unless-stopped"):
+            return True
+        if name == "on-failure":
+            limit = int(policy.get("MaximumRetryCount") or 0)
+            return code != 0 and (limit == 0 or c.restart_count < limit)
+        return False
+
+    async def _restart_later(self, c: Container, delay: float) -> None:
+        await self.clock.sleep(delay)
+        c._restart_task = None
+        if c.removed or c.state.status != "restarting":
+            return
+        try:
+            self._run(c)
+        except InvalidParameter:
+            return
+        self.event(c, "start")
+
+    @staticmethod
+    def _resolve(waiters: list[asyncio.Future[int]], code: int) -> None:
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(code)
+        waiters.clear()
+
+    # -- signals, stop, kill, restart -----------------------------------------
+
+    def _signal(self, c: Container, signum: int) -> None:
+        self.event(c, "kill", signal=str(signum))
+        if c.process is not None and not (c.paused and signum != SIGKILL):
+            c.process.signal(signum)
+
+    def _stop_signal(self, c: Container, override: str | None) -> int:
+        text = override or c.config.get("StopSignal") or ""
+        if not text:
+            return SIGTERM
+        try:
+            return signal_number(str(text))
+        except ValueError:
+            raise InvalidParameter(f"Invalid signal: {text}") from None
+
+    async def stop(self, ref: str, timeout: int | None = None, signal: str | None = None) -> None:
+        """ContainerStop: the stop signal, then SIGKILL after the timeout; 304 when not running."""
+        c = self.get(ref)
+        if c.state.status == "restarting" and c._restart_task is not None:
+            c._restart_task.cancel()
+            c._restart_task = None
+            c.state.status = "exited"
+            c.stopping = True
+            self.event(c, "stop")
+            return
+        if not c.running:
+            raise NotModified("container already stopped")
+        signum = self._stop_signal(c, signal)
+        if timeout is None:
+            configured = c.config.get("StopTimeout")
+            timeout = DEFAULT_STOP_TIMEOUT if configured is None else int(configured)
+        c.stopping = True
+        c.manually_stopped = True
+        process = c.process
+        assert process is not None
+        self._signal(c, signum)
+        if not await self._exits_within(process, timeout):
+            self._signal(c, SIGKILL)
+            await process.wait()
+        await asyncio.sleep(0)  # let the watcher record the exit first
+        self.event(c, "stop")
+
+    async def _exits_within(self, process: ContainerProcess, timeout: float) -> bool:
+        if timeout < 0:
+            await process.wait()
+            return True
+        waiter = asyncio.ensure_future(process.wait())
+        sleeper = asyncio.ensure_future(self.clock.sleep(timeout))
+        try:
+            await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waiter.cancel()
+        return not process.running
+
+    async def kill(self, ref: str, signal: str = "SIGKILL") -> None:
+        """ContainerKill: any signal name or number; 409 when not running."""
+        c = self.get(ref)
+        try:
+            signum = signal_number(signal or "SIGKILL")
+        except ValueError:
+            raise InvalidParameter(f"Invalid signal: {signal}") from None
+        if not c.running:
+            raise Conflict(f"Cannot kill container: {ref}: Container {c.id} is not running")
+        if c.paused and signum != SIGKILL:
+            raise Conflict(
+                f"Cannot kill container: {ref}: Container {c.id} is paused. "
+                "Unpause the container before stopping or killing"
+            )
+        if signum == SIGKILL:
+            c.stopping = True
+            c.manually_stopped = True
+        process = c.process
+        self._signal(c, signum)
+        if signum == SIGKILL and process is not None:
+            await process.wait()
+            await asyncio.sleep(0)
+
+    async def restart(
+        self, ref: str, timeout: int | None = None, signal: str | None = None
+    ) -> None:
+        c = self.get(ref)
+        if c.running:
+            await self.stop(ref, timeout, signal)
+        self.start(c.id)
+        self.event(c, "restart")
+
+    def pause(self, ref: str) -> None:
+        c = self.get(ref)
+        if not c.running:
+            raise Conflict(f"Container {c.id} is not running")
+        if c.paused:
+            raise Conflict(f"Container {c.id} is already paused")
+        assert c.process is not None
+        c.process.pause()
+        c.state.status = "paused"
+        self.event(c, "pause")
+
+    def unpause(self, ref: str) -> None:
+        c = self.get(ref)
+        if not c.paused:
+            raise SystemError_(f"Container {c.id} is not paused")
+        assert c.process is not None
+        c.process.resume()
+        c.state.status = "running"
+        self.event(c, "unpause")
+
+    def wait(self, ref: str, condition: str = "not-running") -> Awaitable[int]:
+        """ContainerWait: resolves the lookup now (404 at once), the exit code later."""
+        c = self.get(ref)
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[int] = loop.create_future()
+        if condition in ("", "not-running"):
+            if not c.running and c.state.status != "restarting":
+                fut.set_result(c.state.exit_code)
+            else:
+                c._exit_waiters.append(fut)
+        elif condition == "next-exit":
+            c._exit_waiters.append(fut)
+        elif condition == "removed":
+            c._remove_waiters.append(fut)
+        else:
+            raise InvalidParameter(f"invalid condition: {condition!r}")
+        return fut
+
+    # -- delete, rename, update --------------------------------------------------
+
+    async def delete(self, ref: str, *, force: bool = False, volumes: bool = False) -> None:
+        c = self.get(ref)
+        if c.running or c.state.status == "restarting":
+            if not force:
+                if c.paused:
+                    raise Conflict(
+                        f"You cannot remove a paused container {c.id}. "
+                        "Unpause and then stop the container before attempting removal or force remove"
+                    )
+                raise Conflict(
+                    f"You cannot remove a running container {c.id}. "
+                    "Stop the container before attempting removal or force remove"
+                )
+            c.stopping = True
+            if c._restart_task is not None:
+                c._restart_task.cancel()
+                c._restart_task = None
+            if c.process is not None:
+                process = c.process
+                self._signal(c, SIGKILL)
+                await process.wait()
+                await asyncio.sleep(0)
+        self._remove(c, volumes=volumes)
+
+    def _remove(self, c: Container, *, volumes: bool) -> None:
+        c.removed = True
+        for hook in self.on_remove:
+            hook(c, volumes)
+        self._by_id.pop(c.id, None)
+        if self._names.get(c.name) == c.id:
+            del self._names[c.name]
+        self.event(c, "destroy")
+        self._resolve(c._remove_waiters, c.state.exit_code)
+        self._resolve(c._exit_waiters, c.state.exit_code)
+
+    def rename(self, ref: str, new_name: str) -> None:
+        c = self.get(ref)
+        if not new_name:
+            raise InvalidParameter("Neither old nor new names may be empty")
+        stored = validate_name(new_name)
+        if stored == c.name:
+            raise InvalidParameter("Renaming a container with the same name as its current name")
+        if stored in self._names:
+            raise Conflict(
+                f'Conflict. The container name "{stored}" is already in use by container '
+                f'"{self._names[stored]}". You have to remove (or rename) that container '
+                "to be able to reuse that name."
+            )
+        old = c.name
+        del self._names[old]
+        self._names[stored] = c.id
+        c.name = stored
+        self.event(c, "rename", oldName=old)
+
+    RESOURCE_FIELDS = (
+        "CpuShares", "Memory", "NanoCpus", "CgroupParent", "BlkioWeight", "CpuPeriod",
+        "CpuQuota", "CpuRealtimePeriod", "CpuRealtimeRuntime", "CpusetCpus", "CpusetMems",
+        "KernelMemory", "KernelMemoryTCP", "MemoryReservation", "MemorySwap",
+        "MemorySwappiness", "OomKillDisable", "PidsLimit", "Ulimits", "CpuCount", "CpuPercent",
+        "IOMaximumIOps", "IOMaximumBandwidth", "BlkioWeightDevice", "BlkioDeviceReadBps",
+        "BlkioDeviceWriteBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps", "Devices",
+        "DeviceCgroupRules", "DeviceRequests",
+    )  # fmt: skip
+
+    def update(self, ref: str, body: Mapping[str, Any]) -> list[str]:
+        """ContainerUpdate: resources and the restart policy; returns Warnings."""
+        c = self.get(ref)
+        merged = dict(c.host_config)
+        for key in self.RESOURCE_FIELDS:
+            if key in body and body[key] is not None and body[key] != 0:
+                merged[key] = body[key]
+        if body.get("Memory") and not body.get("MemorySwap") and c.host_config.get("MemorySwap"):
+            merged["MemorySwap"] = c.host_config["MemorySwap"]
+        validate_resources(merged, self._ncpu())
+        policy = body.get("RestartPolicy")
+        if policy and policy.get("Name") is not None:
+            validate_restart_policy(policy, auto_remove=bool(c.host_config.get("AutoRemove")))
+            merged["RestartPolicy"] = {
+                "Name": policy.get("Name") or "",
+                "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0),
+            }
+        c.host_config = merged
+        self.event(c, "update")
+        return []
+
+    # -- inspect and list ------------------------------------------------------
+
+    def _network_settings(self, c: Container, *, summary: bool = False) -> dict[str, Any]:
+        net = c.network
+        endpoint = {
+            "IPAMConfig": None, "Links": None, "Aliases": None,
+            "NetworkID": "", "EndpointID": net.endpoint_id if net else "",
+            "Gateway": net.gateway if net else "", "IPAddress": net.ip if net else "",
+            "IPPrefixLen": net.prefix_len if net else 0, "IPv6Gateway": "",
+            "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
+            "MacAddress": net.mac if net else "", "DriverOpts": None,
+        }  # fmt: skip
+        networks = (
+            {} if c.host_config.get("NetworkMode") in ("none", "host") else {"bridge": endpoint}
+        )
+        if summary:
+            return {"Networks": networks}
+        return {
+            "Bridge": "", "SandboxID": c.sandbox_id, "HairpinMode": False,
+            "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0, "Ports": {},
+            "SandboxKey": "", "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None,
+            "EndpointID": endpoint["EndpointID"], "Gateway": endpoint["Gateway"],
+            "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
+            "IPAddress": endpoint["IPAddress"], "IPPrefixLen": endpoint["IPPrefixLen"],
+            "IPv6Gateway": "", "MacAddress": endpoint["MacAddress"], "Networks": networks,
+        }  # fmt: skip
+
+    def inspect(self, ref: str, *, size: bool = False) -> dict[str, Any]:
+        c = self.get(ref)
+        base = f"/var/lib/docker/containers/{c.id}"
+        started = c.has_been_started
+        out: dict[str, Any] = {
+            "Id": c.id,
+            "Created": rfc3339_nano(c.created_ns),
+            "Path": c.argv[0],
+            "Args": c.argv[1:],
+            "State": c.state.as_dict(),
+            "Image": c.image_id,
+            "ResolvConfPath": f"{base}/resolv.conf" if started else "",
+            "HostnamePath": f"{base}/hostname" if started else "",
+            "HostsPath": f"{base}/hosts" if started else "",
+            "LogPath": f"{base}/{c.id}-json.log" if started else "",
+            "Name": c.name,
+            "RestartCount": c.restart_count,
+            "Driver": "overlay2",
+            "Platform": "linux",
+            "MountLabel": "",
+            "ProcessLabel": "",
+            "AppArmorProfile": "",
+            "ExecIDs": list(c.exec_ids) or None,
+            "HostConfig": c.host_config,
+        }
+        if size:
+            out["SizeRw"] = c.fs.size_rw()
+            out["SizeRootFs"] = c.fs.size_rw() + self._image_size(c)
+        layer = f"/var/lib/docker/overlay2/{c.id}"
+        out["GraphDriver"] = {
+            "Data": {
+                "LowerDir": f"{layer}-init/diff",
+                "MergedDir": f"{layer}/merged",
+                "UpperDir": f"{layer}/diff",
+                "WorkDir": f"{layer}/work",
+            },
+            "Name": "overlay2",
+        }
+        out["Mounts"] = []
+        out["Config"] = inspect_config(c.config)
+        out["NetworkSettings"] = self._network_settings(c)
+        return out
+
+    def _image_size(self, c: Container) -> int:
+        image = self.images.get_by_id(c.image_id)
+        return int(image.size) if image is not None else 0
+
+    def status_text(self, c: Container) -> str:
+        now = self.clock.now_ns()
+        s = c.state
+        if s.status == "restarting":
+            ago = human_duration((now - s.finished_at_ns) / NANOS)
+            return f"Restarting ({s.exit_code}) {ago} ago"
+        if c.running:
+            text = "Up " + human_duration((now - s.started_at_ns) / NANOS)
+            return text + " (Paused)" if c.paused else text
+        if s.status == "dead":
+            return "Dead"
+        if s.status == "created" or not s.finished_at_ns:
+            return "Created"
+        return f"Exited ({s.exit_code}) {human_duration((now - s.finished_at_ns) / NANOS)} ago"
+
+    def summary(self, c: Container, *, size: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "Id": c.id,
+            "Names": [c.name],
+            "Image": c.image_ref,
+            "ImageID": c.image_id,
+            "Command": " ".join(shlex.quote(a) if a else "''" for a in c.argv),
+            "Created": c.created_ns // NANOS,
+            "Ports": [],
+        }
+        if size:
+            out["SizeRw"] = c.fs.size_rw()
+            out["SizeRootFs"] = out["SizeRw"] + self._image_size(c)
+        out.update(
+            {
+                "Labels": c.labels,
+                "State": c.state.status,
+                "Status": self.status_text(c),
+                "HostConfig": {"NetworkMode": c.host_config.get("NetworkMode", "default")},
+                "NetworkSettings": self._network_settings(c, summary=True),
+                "Mounts": [],
+            }
+        )
+        return out
+
+    def list_containers(
+        self,
+        *,
+        all: bool = False,
+        limit: int = -1,
+        size: bool = False,
+        filters: Mapping[str, list[str]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """ContainerList: newest first; running only unless ``all`` (or a limit, or status filters)."""
+        f = dict(filters or {})
+        flt.validate_filters(f, LIST_FILTERS)
+        for status in f.get("status", []):
+            if status not in (
+                "created",
+                "restarting",
+                "running",
+                "removing",
+                "paused",
+                "exited",
+                "dead",
+            ):
+                raise InvalidParameter(f"Invalid filter 'status={status}'")
+        show_all = all or limit > 0 or bool(f.get("status")) or bool(f.get("exited"))
+        ordered = self.all()
+        before = self._bound(f, "before")
+        since = self._bound(f, "since")
+        out: list[dict[str, Any]] = []
+        for c in ordered:
+            if before is not None and c.created_ns >= before.created_ns:
+                continue
+            if since is not None and c.created_ns <= since.created_ns:
+                continue
+            if not show_all and not c.running and before is None and since is None:
+                continue
+            if not self._matches(c, f):
+                continue
+            out.append(self.summary(c, size=size))
+            if limit > 0 and len(out) >= limit:
+                break
+        return out
+
+    def _bound(self, f: Mapping[str, list[str]], key: str) -> Container | None:
+        values = f.get(key) or []
+        return self.get(values[0]) if values else None
+
+    def _matches(self, c: Container, f: Mapping[str, list[str]]) -> bool:
+        if f.get("id") and not any(c.id.startswith(v) for v in f["id"]):
+            return False
+        if f.get("name") and not flt.match(f, "name", c.name):
+            return False
+        if f.get("status") and c.state.status not in f["status"]:
+            return False
+        if f.get("exited"):
+            if c.running or c.state.status == "created":
+                return False
+            if str(c.state.exit_code) not in f["exited"]:
+                return False
+        if f.get("label") and not flt.match_kv_list(f, "label", c.labels):
+            return False
+        ancestors = f.get("ancestor") or []
+        return not ancestors or any(self._descends(c, a) for a in ancestors)
+
+    def _descends(self, c: Container, ancestor: str) -> bool:
+        try:
+            image = self.images.get(ancestor)
+        except NotFound:
+            return False
+        return bool(image.id == c.image_id)
+
+    # -- top, changes, archives, export, prune ------------------------------------
+
+    def top(self, ref: str, ps_args: str = "-ef") -> dict[str, Any]:
+        c = self.get(ref)
+        if not c.running or c.process is None:
+            raise Conflict(f"Container {c.id} is not running")
+        proc = c.process
+        rows: list[list[str]] = []
+        args = (ps_args or "-ef").strip()
+        for info in proc.processes.list():
+            stime = datetime.fromtimestamp(info.start_time, UTC).strftime("%H:%M")
+            pid = str(proc.host_pid(info.pid))
+            ppid = str(proc.host_pid(info.ppid) if info.ppid else proc.pid - 23)
+            tty = "pts/0" if info.tty else "?"
+            cpu = int(info.cpu_seconds)
+            if args in ("aux", "-aux"):
+                rss = max(1, info.memory_bytes // 1024)
+                rows.append(
+                    [info.user, pid, "0.0", "0.0", str(rss + 888), str(rss), tty,
+                     "Ss" if info.pid == 1 else "S", stime, f"{cpu // 60}:{cpu % 60:02d}",
+                     info.command]
+                )  # fmt: skip
+            else:
+                rows.append(
+                    [info.user, pid, ppid, "0", stime, tty,
+                     f"{cpu // 3600:02d}:{cpu // 60 % 60:02d}:{cpu % 60:02d}", info.command]
+                )  # fmt: skip
+        if args in ("aux", "-aux"):
+            titles = [
+                "USER",
+                "PID",
+                "%CPU",
+                "%MEM",
+                "VSZ",
+                "RSS",
+                "TTY",
+                "STAT",
+                "START",
+                "TIME",
+                "COMMAND",
+            ]
+        else:
+            titles = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+        self.event(c, "top")
+        return {"Processes": rows, "Titles": titles}
+
+    def changes(self, ref: str) -> list[dict[str, Any]]:
+        c = self.get(ref)
+        return [{"Path": ch.path, "Kind": ch.kind} for ch in c.fs.changes()]
+
+    def export(self, ref: str) -> Iterator[bytes]:
+        c = self.get(ref)
+        self.event(c, "export")
+        return tar_of_view(c.fs, "/")
+
+    def archive_stat(self, ref: str, path: str) -> tuple[Container, dict[str, object], str]:
+        """HEAD/GET archive: the stat and its header; 404 as dockerd when the path is missing."""
+        c = self.get(ref)
+        try:
+            stat = path_stat(c.fs, path)
+            header = path_stat_header(c.fs, path)
+        except OSError:
+            raise NotFound(f"Could not find the file {path} in container {ref}") from None
+        return c, stat, header
+
+    def archive_get(self, ref: str, path: str) -> tuple[Iterator[bytes], str]:
+        c, _, header = self.archive_stat(ref, path)
+        self.event(c, "archive-path", path=path)
+        return tar_of_view(c.fs, path), header
+
+    def archive_put(
+        self, ref: str, path: str, data: bytes, *, no_overwrite_dir_non_dir: bool = False
+    ) -> None:
+        c = self.get(ref)
+        if not c.fs.exists(path):
+            raise NotFound(f"Could not find the file {path} in container {ref}")
+        if not c.fs.is_dir(path):
+            raise InvalidParameter("extraction point is not a directory")
+        try:
+            extract_into(
+                c.fs, path, io.BytesIO(data), no_overwrite_dir_non_dir=no_overwrite_dir_non_dir
+            )
+        except TarSafetyError as err:
+            raise InvalidParameter(str(err)) from None
+        except OSError as err:
+            raise InvalidParameter(str(err)) from None
+        self.event(c, "extract-to-dir", path=path)
+
+    async def prune(self, filters: Mapping[str, list[str]] | None = None) -> tuple[list[str], int]:
+        f = dict(filters or {})
+        flt.validate_filters(f, PRUNE_FILTERS)
+        until_ns = None
+        if f.get("until"):
+            from mockd.engine.images import _until_ns
+
+            until_ns = _until_ns(f, self.clock)
+        deleted: list[str] = []
+        reclaimed = 0
+        for c in self.all():
+            if c.running or c.state.status == "restarting":
+                continue
+            if until_ns is not None and c.created_ns >= until_ns:
+                continue
+            if f.get("label") and not flt.match_kv_list(f, "label", c.labels):
+                continue
+            if f.get("label!") and flt.match_kv_list({"label": f["label!"]}, "label", c.labels):
+                continue
+            reclaimed += c.fs.size_rw()
+            self._remove(c, volumes=False)
+            deleted.append(c.id)
+        self.engine.events.publish("container", "prune", "", {"reclaimed": str(reclaimed)})
+        return deleted, reclaimed

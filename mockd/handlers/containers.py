@@ -1,0 +1,229 @@
+"""Handlers for the Container tag's lifecycle operations (streams are in ``streams.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from mockd.engine.containers import containers_of
+from mockd.errors import InvalidParameter
+from mockd.filters import parse_filters
+from mockd.handlers.registry import operation
+from mockd.http import Reply, Request, Response, StreamResponse, json_response, no_content
+
+if TYPE_CHECKING:
+    from mockd.engine import Engine
+
+TAR_TYPE = "application/x-tar"
+
+
+def _param(req: Request, name: str) -> Any:
+    """A query parameter as the router coerced it, else as sent."""
+    if name in req.params and req.params[name] is not None:
+        return req.params[name]
+    values = req.query.get(name)
+    return values[-1] if values else None
+
+
+def _flag(req: Request, name: str) -> bool:
+    value = _param(req, name)
+    if isinstance(value, bool):
+        return value
+    return str(value or "").lower() in ("1", "true", "yes")
+
+
+def _int(req: Request, name: str) -> int | None:
+    value = _param(req, name)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"invalid value for {name}: {value}") from None
+
+
+def _filters(req: Request) -> dict[str, list[str]]:
+    value = req.params.get("filters")
+    if isinstance(value, dict):
+        return {k: list(v) for k, v in value.items()}
+    raw = req.query.get("filters")
+    return parse_filters(raw[-1] if raw else None)
+
+
+def _body(req: Request) -> dict[str, Any]:
+    if isinstance(req.json, dict):
+        return req.json
+    if not req.body:
+        return {}
+    decoded = msgspec.json.decode(req.body)
+    if not isinstance(decoded, dict):
+        raise InvalidParameter("invalid JSON body")
+    return decoded
+
+
+@operation("ContainerCreate")
+async def create(req: Request, engine: Engine) -> Reply:
+    container, warnings = containers_of(engine).create(_body(req), str(_param(req, "name") or ""))
+    return json_response({"Id": container.id, "Warnings": warnings}, status=201)
+
+
+@operation("ContainerList")
+async def list_(req: Request, engine: Engine) -> Reply:
+    limit = _int(req, "limit")
+    return json_response(
+        containers_of(engine).list_containers(
+            all=_flag(req, "all"),
+            limit=limit if limit is not None else -1,
+            size=_flag(req, "size"),
+            filters=_filters(req),
+        )
+    )
+
+
+@operation("ContainerInspect")
+async def inspect(req: Request, engine: Engine) -> Reply:
+    return json_response(
+        containers_of(engine).inspect(req.path_params["id"], size=_flag(req, "size"))
+    )
+
+
+@operation("ContainerStart")
+async def start(req: Request, engine: Engine) -> Reply:
+    containers_of(engine).start(req.path_params["id"])
+    return no_content()
+
+
+@operation("ContainerStop")
+async def stop(req: Request, engine: Engine) -> Reply:
+    signal = _param(req, "signal")
+    await containers_of(engine).stop(
+        req.path_params["id"], _int(req, "t"), str(signal) if signal else None
+    )
+    return no_content()
+
+
+@operation("ContainerRestart")
+async def restart(req: Request, engine: Engine) -> Reply:
+    signal = _param(req, "signal")
+    await containers_of(engine).restart(
+        req.path_params["id"], _int(req, "t"), str(signal) if signal else None
+    )
+    return no_content()
+
+
+@operation("ContainerKill")
+async def kill(req: Request, engine: Engine) -> Reply:
+    await containers_of(engine).kill(req.path_params["id"], str(_param(req, "signal") or "SIGKILL"))
+    return no_content()
+
+
+@operation("ContainerPause")
+async def pause(req: Request, engine: Engine) -> Reply:
+    containers_of(engine).pause(req.path_params["id"])
+    return no_content()
+
+
+@operation("ContainerUnpause")
+async def unpause(req: Request, engine: Engine) -> Reply:
+    containers_of(engine).unpause(req.path_params["id"])
+    return no_content()
+
+
+@operation("ContainerWait")
+async def wait(req: Request, engine: Engine) -> Reply:
+    # The lookup happens now (a 404 is a plain error); the body comes at exit,
+    # after dockerd's early headers.
+    exit_code = containers_of(engine).wait(
+        req.path_params["id"], str(_param(req, "condition") or "not-running")
+    )
+
+    async def body() -> AsyncIterator[bytes]:
+        code = await exit_code
+        yield msgspec.json.encode({"Error": None, "StatusCode": code}) + b"\n"
+
+    return StreamResponse(body())
+
+
+@operation("ContainerDelete")
+async def delete(req: Request, engine: Engine) -> Reply:
+    await containers_of(engine).delete(
+        req.path_params["id"], force=_flag(req, "force"), volumes=_flag(req, "v")
+    )
+    return no_content()
+
+
+@operation("ContainerRename")
+async def rename(req: Request, engine: Engine) -> Reply:
+    containers_of(engine).rename(req.path_params["id"], str(_param(req, "name") or ""))
+    return no_content()
+
+
+@operation("ContainerUpdate")
+async def update(req: Request, engine: Engine) -> Reply:
+    warnings = containers_of(engine).update(req.path_params["id"], _body(req))
+    return json_response({"Warnings": warnings})
+
+
+@operation("ContainerTop")
+async def top(req: Request, engine: Engine) -> Reply:
+    return json_response(
+        containers_of(engine).top(req.path_params["id"], str(_param(req, "ps_args") or "-ef"))
+    )
+
+
+@operation("ContainerChanges")
+async def changes(req: Request, engine: Engine) -> Reply:
+    found = containers_of(engine).changes(req.path_params["id"])
+    return json_response(found or None)
+
+
+async def _aiter(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+@operation("ContainerExport")
+async def export(req: Request, engine: Engine) -> Reply:
+    chunks = containers_of(engine).export(req.path_params["id"])
+    return StreamResponse(_aiter(chunks), content_type=TAR_TYPE)
+
+
+@operation("ContainerArchiveInfo")
+async def archive_info(req: Request, engine: Engine) -> Reply:
+    _, _, header = containers_of(engine).archive_stat(
+        req.path_params["id"], str(_param(req, "path") or "")
+    )
+    return Response(
+        status=200,
+        content_type=None,
+        headers={"X-Docker-Container-Path-Stat": header},
+    )
+
+
+@operation("ContainerArchive")
+async def archive(req: Request, engine: Engine) -> Reply:
+    chunks, header = containers_of(engine).archive_get(
+        req.path_params["id"], str(_param(req, "path") or "")
+    )
+    return StreamResponse(
+        _aiter(chunks), content_type=TAR_TYPE, headers={"X-Docker-Container-Path-Stat": header}
+    )
+
+
+@operation("PutContainerArchive")
+async def put_archive(req: Request, engine: Engine) -> Reply:
+    containers_of(engine).archive_put(
+        req.path_params["id"],
+        str(_param(req, "path") or ""),
+        req.body,
+        no_overwrite_dir_non_dir=_flag(req, "noOverwriteDirNonDir"),
+    )
+    return Response(status=200, body=b"", content_type=None)
+
+
+@operation("ContainerPrune")
+async def prune(req: Request, engine: Engine) -> Reply:
+    deleted, reclaimed = await containers_of(engine).prune(_filters(req))
+    return json_response({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})

@@ -1,0 +1,73 @@
+"""The docker CLI's container commands against ``mockd serve``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
+
+pytestmark = [
+    pytest.mark.cli,
+    pytest.mark.skipif(not shutil.which(DOCKER), reason=f"docker CLI not found ({DOCKER})"),
+]
+
+
+def docker(host: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [DOCKER, "--host", host, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_run_rm_prints_output(mockd_serve: str, docker_cli_env: dict[str, str]) -> None:
+    done = docker(mockd_serve, docker_cli_env, "run", "--rm", "busybox", "echo", "hello")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "hello\n"
+
+
+def test_detached_lifecycle(mockd_serve: str, docker_cli_env: dict[str, str]) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return docker(mockd_serve, docker_cli_env, *args)
+
+    assert cli("pull", "busybox").returncode == 0
+    run = cli("run", "-d", "--name", "web", "-e", "A=1", "busybox", "sleep", "1000")
+    assert run.returncode == 0, run.stderr
+    cid = run.stdout.strip()
+    assert len(cid) == 64
+
+    ps = cli("ps")
+    assert ps.returncode == 0, ps.stderr
+    header, *rows = ps.stdout.splitlines()
+    assert header.split()[:2] == ["CONTAINER", "ID"]
+    assert any(row.startswith(cid[:12]) and row.rstrip().endswith("web") for row in rows)
+    assert any('"sleep 1000"' in row and "Up " in row for row in rows)
+
+    top = cli("top", "web")
+    assert top.returncode == 0, top.stderr
+    assert top.stdout.split()[:8] == ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+    assert "sleep 1000" in top.stdout
+
+    inspected = json.loads(cli("inspect", "web").stdout)[0]
+    assert inspected["State"]["Running"] is True
+    assert "A=1" in inspected["Config"]["Env"]
+
+    stop = cli("stop", "-t", "1", "web")
+    assert stop.returncode == 0, stop.stderr
+    assert stop.stdout.strip() == "web"
+    assert json.loads(cli("inspect", "web").stdout)[0]["State"]["ExitCode"] == 137
+
+    rm = cli("rm", "web")
+    assert rm.returncode == 0 and rm.stdout.strip() == "web"
+    gone = cli("inspect", "web")
+    assert gone.returncode == 1 and gone.stdout.strip() == "[]"
+    # The CLI then tries the other object kinds (networks, volumes...): the
+    # container's own 404 is what matters here.

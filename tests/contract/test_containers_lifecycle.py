@@ -1,0 +1,254 @@
+"""Container lifecycle on both backends: create, start, wait, stop, kill, pause, rm...
+
+The real engine's busybox has no Cmd, so every container gets a command.
+Timeouts are 1 s so the stop-timeout cases stay quick.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import time
+import uuid
+from typing import Any
+
+import pytest
+from backends import Backend
+
+IMAGE = "busybox:latest"
+
+
+@pytest.fixture
+def d(docker: Backend) -> Backend:
+    if docker.is_mock:
+        reply = docker.api("POST", "/images/create?fromImage=busybox&tag=latest")
+        assert reply.status_code == 200, reply.text
+    return docker
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def create(d: Backend, cmd: list[str], name: str | None = None, **extra: Any) -> str:
+    name = name or unique("lc")
+    reply = d.api(
+        "POST", f"/containers/create?name={name}", json={"Image": IMAGE, "Cmd": cmd, **extra}
+    )
+    assert reply.status_code == 201, reply.text
+    return d.track("container", reply.json()["Id"])
+
+
+def inspect(d: Backend, ref: str) -> dict[str, Any]:
+    reply = d.api("GET", f"/containers/{ref}/json")
+    assert reply.status_code == 200, reply.text
+    result: dict[str, Any] = reply.json()
+    return result
+
+
+def start(d: Backend, ref: str) -> None:
+    reply = d.api("POST", f"/containers/{ref}/start")
+    assert reply.status_code == 204, reply.text
+
+
+def wait(d: Backend, ref: str, condition: str = "not-running") -> int:
+    reply = d.api("POST", f"/containers/{ref}/wait?condition={condition}")
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["Error"] is None
+    code: int = body["StatusCode"]
+    return code
+
+
+def demux(raw: bytes) -> list[tuple[int, bytes]]:
+    """The multiplexed stream: 8-byte headers (stream, 0, 0, 0, big-endian size)."""
+    frames = []
+    while raw:
+        stream, size = struct.unpack(">BxxxL", raw[:8])
+        frames.append((stream, raw[8 : 8 + size]))
+        raw = raw[8 + size :]
+    return frames
+
+
+def test_exit_code_and_state(d: Backend) -> None:
+    cid = create(d, ["sh", "-c", "exit 3"])
+    created = inspect(d, cid)
+    assert created["State"]["Status"] == "created"
+    assert created["State"]["StartedAt"] == "0001-01-01T00:00:00Z"
+    assert created["Path"] == "sh" and created["Args"] == ["-c", "exit 3"]
+    assert created["HostConfig"]["LogConfig"] == {"Type": "json-file", "Config": {}}
+    assert created["HostConfig"]["RestartPolicy"] == {"Name": "", "MaximumRetryCount": 0}
+    assert created["Config"]["Hostname"] == cid[:12]
+    assert created["ResolvConfPath"] == ""
+    start(d, cid)
+    assert wait(d, cid) == 3
+    done = inspect(d, cid)["State"]
+    assert done["Status"] == "exited" and done["ExitCode"] == 3 and done["Pid"] == 0
+    assert done["Running"] is False and done["FinishedAt"] != "0001-01-01T00:00:00Z"
+    again = d.api("POST", f"/containers/{cid}/kill")
+    assert again.status_code == 409
+    assert f"Container {cid} is not running" in again.json()["message"]
+
+
+def test_logs_are_multiplexed_without_tty(d: Backend) -> None:
+    cid = create(d, ["sh", "-c", "echo out; echo err >&2"])
+    start(d, cid)
+    assert wait(d, cid) == 0
+    reply = d.api("GET", f"/containers/{cid}/logs?stdout=1&stderr=1")
+    assert reply.status_code == 200
+    frames = demux(reply.content)
+    assert sorted(frames) == [(1, b"out\n"), (2, b"err\n")]
+
+
+def test_stop_timeout_kills_with_137(d: Backend) -> None:
+    cid = create(d, ["sleep", "100"])
+    start(d, cid)
+    running = inspect(d, cid)
+    assert running["State"]["Running"] is True and running["State"]["Pid"] > 0
+    assert running["NetworkSettings"]["Gateway"]
+    assert running["NetworkSettings"]["IPAddress"]
+    began = time.monotonic()
+    reply = d.api("POST", f"/containers/{cid}/stop?t=1")
+    assert reply.status_code == 204
+    assert 0.8 < time.monotonic() - began < 5
+    state = inspect(d, cid)
+    assert state["State"]["ExitCode"] == 137
+    assert state["NetworkSettings"]["IPAddress"] == ""
+    assert d.api("POST", f"/containers/{cid}/stop").status_code == 304
+
+
+def test_trap_makes_stop_quick_and_clean(d: Backend) -> None:
+    cid = create(d, ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"])
+    start(d, cid)
+    time.sleep(0.3)
+    began = time.monotonic()
+    assert d.api("POST", f"/containers/{cid}/stop?t=5").status_code == 204
+    assert time.monotonic() - began < 3
+    assert inspect(d, cid)["State"]["ExitCode"] == 0
+
+
+def test_unknown_command(d: Backend) -> None:
+    cid = create(d, ["nope"])
+    reply = d.api("POST", f"/containers/{cid}/start")
+    assert reply.status_code == 400
+    assert 'exec: "nope": executable file not found in $PATH' in reply.json()["message"]
+    state = inspect(d, cid)["State"]
+    assert state["Status"] == "created" and state["ExitCode"] == 127
+    assert "executable file not found" in state["Error"]
+
+
+def test_name_conflict_and_rename(d: Backend) -> None:
+    name = unique("named")
+    cid = create(d, ["true"], name=name)
+    clash = d.api("POST", f"/containers/create?name={name}", json={"Image": IMAGE, "Cmd": ["true"]})
+    assert clash.status_code == 409
+    assert clash.json()["message"] == (
+        f'Conflict. The container name "/{name}" is already in use by container "{cid}". '
+        "You have to remove (or rename) that container to be able to reuse that name."
+    )
+    other = create(d, ["true"])
+    taken = d.api("POST", f"/containers/{other}/rename?name={name}")
+    assert taken.status_code == 409
+    new = unique("renamed")
+    assert d.api("POST", f"/containers/{cid}/rename?name={new}").status_code == 204
+    assert inspect(d, new)["Name"] == "/" + new
+    bad = d.api("POST", "/containers/create?name=-bad", json={"Image": IMAGE, "Cmd": ["true"]})
+    assert bad.status_code == 400
+
+
+def test_delete_running_needs_force(d: Backend) -> None:
+    cid = create(d, ["sleep", "100"])
+    start(d, cid)
+    refused = d.api("DELETE", f"/containers/{cid}")
+    assert refused.status_code == 409
+    assert refused.json()["message"] == (
+        f"You cannot remove a running container {cid}. "
+        "Stop the container before attempting removal or force remove"
+    )
+    assert d.api("DELETE", f"/containers/{cid}?force=1").status_code == 204
+    gone = d.api("GET", f"/containers/{cid}/json")
+    assert gone.status_code == 404
+    assert gone.json()["message"] == f"No such container: {cid}"
+
+
+def test_pause_and_unpause(d: Backend) -> None:
+    cid = create(d, ["sleep", "100"])
+    start(d, cid)
+    assert d.api("POST", f"/containers/{cid}/pause").status_code == 204
+    state = inspect(d, cid)["State"]
+    assert state["Status"] == "paused" and state["Paused"] is True and state["Running"] is True
+    twice = d.api("POST", f"/containers/{cid}/pause")
+    assert twice.status_code == 409
+    assert twice.json()["message"] == f"Container {cid} is already paused"
+    assert d.api("POST", f"/containers/{cid}/unpause").status_code == 204
+    assert inspect(d, cid)["State"]["Status"] == "running"
+    not_paused = d.api("POST", f"/containers/{cid}/unpause")
+    assert not_paused.status_code == 500
+    assert not_paused.json()["message"] == f"Container {cid} is not paused"
+    d.api("POST", f"/containers/{cid}/kill")
+
+
+def test_list_filters(d: Backend) -> None:
+    label = unique("lbl")
+    running = create(d, ["sleep", "100"], Labels={"suite": label})
+    exited = create(d, ["sh", "-c", "exit 2"], Labels={"suite": label})
+    start(d, running)
+    start(d, exited)
+    wait(d, exited)
+    f = json.dumps({"label": [f"suite={label}"]})
+    only_running = d.api("GET", f"/containers/json?filters={f}").json()
+    assert [c["Id"] for c in only_running] == [running]
+    assert only_running[0]["State"] == "running"
+    assert only_running[0]["Status"].startswith("Up ")
+    everything = d.api("GET", f"/containers/json?all=1&filters={f}").json()
+    assert [c["Id"] for c in everything] == [exited, running]
+    assert everything[0]["Status"].startswith("Exited (2) ")
+    assert everything[0]["Command"] == "sh -c 'exit 2'"
+    f2 = json.dumps({"label": [f"suite={label}"], "exited": ["2"]})
+    assert [c["Id"] for c in d.api("GET", f"/containers/json?all=1&filters={f2}").json()] == [
+        exited
+    ]
+    f3 = json.dumps({"label": [f"suite={label}"], "status": ["running"]})
+    assert [c["Id"] for c in d.api("GET", f"/containers/json?filters={f3}").json()] == [running]
+    f4 = json.dumps({"id": [running[:16]]})
+    assert [c["Id"] for c in d.api("GET", f"/containers/json?filters={f4}").json()] == [running]
+    d.api("POST", f"/containers/{running}/kill")
+
+
+def test_top_titles(d: Backend) -> None:
+    cid = create(d, ["sleep", "100"])
+    start(d, cid)
+    top = d.api("GET", f"/containers/{cid}/top").json()
+    assert top["Titles"] == ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+    assert [row[-1] for row in top["Processes"]] == ["sleep 100"]
+    assert top["Processes"][0][1] == str(inspect(d, cid)["State"]["Pid"])
+    d.api("POST", f"/containers/{cid}/kill")
+    assert d.api("GET", f"/containers/{cid}/top").status_code == 409
+
+
+def test_changes_and_archive_stat(d: Backend) -> None:
+    cid = create(d, ["sh", "-c", "touch /tmp/new; rm /etc/group"])
+    start(d, cid)
+    assert wait(d, cid) == 0
+    changes = {(c["Path"], c["Kind"]) for c in d.api("GET", f"/containers/{cid}/changes").json()}
+    assert {("/tmp", 0), ("/tmp/new", 1), ("/etc/group", 2)} <= changes
+    head = d.api("HEAD", f"/containers/{cid}/archive?path=/tmp/new")
+    assert head.status_code == 200
+    stat = json.loads(base64.b64decode(head.headers["X-Docker-Container-Path-Stat"]))
+    assert stat["name"] == "new" and stat["size"] == 0
+    assert d.api("HEAD", f"/containers/{cid}/archive?path=/nope").status_code == 404
+
+
+def test_event_sequence_for_run_stop_rm(d: Backend) -> None:
+    since = int(time.time()) - 1
+    cid = create(d, ["sleep", "100"])
+    start(d, cid)
+    assert d.api("POST", f"/containers/{cid}/stop?t=1").status_code == 204
+    assert d.api("DELETE", f"/containers/{cid}").status_code == 204
+    until = int(time.time()) + 1
+    reply = d.api("GET", "/events", params={"since": since, "until": until})
+    assert reply.status_code == 200, reply.text
+    events = [json.loads(line) for line in reply.text.splitlines() if line.strip()]
+    actions = [e["Action"] for e in events if e["Type"] == "container" and e["Actor"]["ID"] == cid]
+    assert actions == ["create", "start", "kill", "kill", "die", "stop", "destroy"]
