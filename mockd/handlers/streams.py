@@ -1,0 +1,434 @@
+"""Handlers for a container's streams: logs, attach, stats, resize.
+
+Output without a TTY goes out in multiplexed frames (``mockd.engine.framing``),
+raw with one.  Attach and exec start share the pumps below: output from the
+program to the client, stdin from the client to the program (watching for
+the detach keys).  A terminal's line discipline is imitated on TTY streams:
+typed ``\\r`` reaches the program as ``\\n`` and is echoed, ``\\n`` in the
+output goes out as ``\\r\\n``, ctrl-d at the start of a line is end of input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from mockd.engine.clock import NANOS, rfc3339_nano_fixed
+from mockd.engine.containers import Container, containers_of
+from mockd.engine.framing import (
+    DEFAULT_DETACH_KEYS,
+    DetachWatcher,
+    frame,
+    parse_detach_keys,
+)
+from mockd.engine.logs import LogEntry, Stream
+from mockd.engine.runtime import ContainerProcess
+from mockd.engine.stats import Sample, running_document, stopped_document, take_sample
+from mockd.engine.system import host_facts
+from mockd.errors import Conflict, InvalidParameter, NotImplementedError_
+from mockd.handlers.registry import operation
+from mockd.http import (
+    MULTIPLEXED_STREAM_TYPE,
+    RAW_STREAM_TYPE,
+    HijackedStream,
+    HijackResponse,
+    Reply,
+    Request,
+    Response,
+    StreamResponse,
+    json_response,
+)
+from mockd.programs.signals import SIGWINCH
+
+if TYPE_CHECKING:
+    from mockd.engine import Engine
+
+# Logging drivers whose logs dockerd can read back.
+READABLE_LOG_DRIVERS = frozenset({"json-file", "local", "journald", "etwlogs"})
+# How often a waiting attach looks for its container's start: every turn of
+# the loop at first (``docker run`` starts right after attaching, and the
+# first output must not be missed), then less eagerly.
+_EAGER_START_POLLS = 20_000
+_SLOW_START_POLL = 0.02
+
+
+# -- query helpers ------------------------------------------------------------
+
+
+def _param(req: Request, name: str) -> Any:
+    if name in req.params:
+        return req.params[name]
+    values = req.query.get(name)
+    return values[0] if values else None
+
+
+def _flag(req: Request, name: str, default: bool = False) -> bool:
+    value = _param(req, name)
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "off")
+    return bool(value)
+
+
+def parse_timestamp_ns(text: str | None) -> int:
+    """dockerd's ``since``/``until``: unix seconds with an optional fraction (``1700000000.5``)."""
+    if text is None or str(text) in ("", "0"):
+        return 0
+    seconds, _, fraction = str(text).partition(".")
+    try:
+        whole = int(seconds)
+        nanos = int((fraction + "000000000")[:9]) if fraction else 0
+    except ValueError:
+        raise InvalidParameter(f'strconv.ParseInt: parsing "{text}": invalid syntax') from None
+    return whole * NANOS + nanos
+
+
+def parse_tail(text: str | None) -> int:
+    """``all`` (or anything not a number ≥ 0) is every line: -1."""
+    try:
+        tail = int(str(text))
+    except (TypeError, ValueError):
+        return -1
+    return tail if tail >= 0 else -1
+
+
+def output_content_type(req: Request, tty: bool) -> str:
+    """dockerd 1.42+ names the multiplexed framing; before that everything was "raw"."""
+    if not tty and req.version_at_least(1, 42):
+        return MULTIPLEXED_STREAM_TYPE
+    return RAW_STREAM_TYPE
+
+
+def onlcr(data: bytes) -> bytes:
+    """A terminal's output processing: ``\\n`` becomes ``\\r\\n`` (idempotent)."""
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def encode_output(stream: Stream, data: bytes, tty: bool) -> bytes:
+    return onlcr(data) if tty else frame(stream, data)
+
+
+# -- logs --------------------------------------------------------------------
+
+
+@operation("ContainerLogs")
+async def container_logs(req: Request, engine: Engine) -> Reply:
+    stdout, stderr = _flag(req, "stdout"), _flag(req, "stderr")
+    if not (stdout or stderr):
+        raise InvalidParameter("Bad parameters: you must choose at least one stream")
+    c = containers_of(engine).get(req.path_params["id"])
+    driver = (c.host_config.get("LogConfig") or {}).get("Type") or "json-file"
+    if driver not in READABLE_LOG_DRIVERS:
+        raise NotImplementedError_("configured logging driver does not support reading")
+    since_ns = parse_timestamp_ns(req.query.get("since", [None])[0])
+    until_ns = parse_timestamp_ns(req.query.get("until", [None])[0])
+    tail = parse_tail(_param(req, "tail"))
+    timestamps = _flag(req, "timestamps")
+    tty = bool(c.config.get("Tty"))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        entries: AsyncIterator[LogEntry]
+        if _flag(req, "follow") and c.running:
+            entries = c.logs.follow(since_ns, until_ns, tail, stdout, stderr)
+        else:
+            entries = _aiter(c.logs.read(since_ns, until_ns, tail, stdout, stderr))
+        async for entry in entries:
+            yield _log_line(entry, timestamps, tty)
+
+    # dockerd 20.10 (API 1.41) sends logs without a Content-Type; later ones name the framing.
+    content_type = output_content_type(req, tty) if req.version_at_least(1, 42) else None
+    return StreamResponse(chunks(), content_type=content_type)
+
+
+def _log_line(entry: LogEntry, timestamps: bool, tty: bool) -> bytes:
+    # A TTY's output processing happens before the log driver sees the bytes.
+    data = onlcr(entry.data) if tty else entry.data
+    if timestamps:
+        data = rfc3339_nano_fixed(entry.time_ns).encode() + b" " + data
+    return data if tty else frame(entry.stream, data)
+
+
+async def _aiter(items: list[LogEntry]) -> AsyncIterator[LogEntry]:
+    for item in items:
+        yield item
+
+
+# -- the pumps shared by attach and exec start ----------------------------------
+
+
+async def pump_stdin(
+    conn: HijackedStream,
+    write: Callable[[bytes], Awaitable[None]],
+    close: Callable[[], None],
+    *,
+    keys: bytes,
+    tty: bool,
+    close_on_eof: bool,
+    echo: Callable[[bytes], Awaitable[None]] | None = None,
+) -> bool:
+    """Client → program until the client half-closes (False) or types the detach keys (True)."""
+    watcher = DetachWatcher(keys)
+    at_line_start = True
+    while True:
+        data = await conn.read()
+        if not data:
+            if close_on_eof:
+                close()
+            return False
+        data, detached = watcher.feed(data)
+        if tty and data:
+            data = data.replace(b"\r", b"\n")
+            eof = data.find(b"\x04")
+            if eof >= 0 and (at_line_start if eof == 0 else data[eof - 1 : eof] == b"\n"):
+                data = data[:eof]
+                if data:
+                    await write(data)
+                close()
+                return False
+            at_line_start = data.endswith(b"\n")
+            if echo is not None:
+                await echo(onlcr(data))
+        if data:
+            try:
+                await write(data)
+            except BrokenPipeError:
+                pass  # the program closed its stdin; keep reading for the detach keys
+        if detached:
+            return True
+
+
+async def run_streams(
+    conn: HijackedStream,
+    output: AsyncIterator[tuple[Stream, bytes]],
+    stdin: Callable[[], Awaitable[bool]] | None,
+    *,
+    tty: bool,
+    want: frozenset[str],
+) -> None:
+    """Send the output and forward stdin until the output ends or the client detaches."""
+    lock = asyncio.Lock()  # echo and output share the connection
+
+    async def send_output() -> None:
+        async for stream, data in output:
+            if stream in want:
+                async with lock:
+                    await conn.write(encode_output(stream, data, tty))
+
+    out_task = asyncio.ensure_future(send_output())
+    in_task = asyncio.ensure_future(stdin()) if stdin is not None else None
+    try:
+        pending: set[asyncio.Future[Any]] = {out_task}
+        if in_task is not None:
+            pending.add(in_task)
+        while out_task in pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if in_task in done and in_task.result():
+                return  # detached: the program goes on
+        out_task.result()  # surfaces a broken connection
+    finally:
+        for task in (out_task, in_task):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        with contextlib.suppress(Exception):
+            await output.aclose()  # type: ignore[attr-defined]
+
+
+# -- attach --------------------------------------------------------------------
+
+
+async def _wait_running(c: Container) -> ContainerProcess | None:
+    """The container's process once it runs; ``None`` when it was removed meanwhile."""
+    polls = 0
+    while True:
+        process = c.process
+        if process is not None and process.running:
+            return process
+        if c.removed:
+            return None
+        polls += 1
+        await asyncio.sleep(0 if polls < _EAGER_START_POLLS else _SLOW_START_POLL)
+
+
+async def live_output(
+    c: Container, ready: asyncio.Future[ContainerProcess]
+) -> AsyncIterator[tuple[Stream, bytes]]:
+    """The output of the container's next (or current) run, from its first byte.
+
+    Finding the process and subscribing to it happen in one step of the loop,
+    and the waiting polls every turn of the loop at first: so the subscription
+    is in place before the program's first step, when ``docker run`` starts
+    the container right after attaching.
+    """
+    process = await _wait_running(c)
+    if process is None:
+        return
+    if not ready.done():
+        ready.set_result(process)
+    async for item in process.subscribe():
+        yield item
+
+
+@operation("ContainerAttach")
+async def container_attach(req: Request, engine: Engine) -> Reply:
+    store = containers_of(engine)
+    c = store.get(req.path_params["id"])
+    keys_spec = _param(req, "detachKeys") or ""
+    keys = parse_detach_keys(keys_spec or DEFAULT_DETACH_KEYS)
+    tty = bool(c.config.get("Tty"))
+    want = frozenset(name for name in ("stdout", "stderr") if _flag(req, name))
+    use_stdin = _flag(req, "stdin") and bool(c.config.get("OpenStdin"))
+    stdin_once = bool(c.config.get("StdinOnce"))
+    replay_logs, stream = _flag(req, "logs"), _flag(req, "stream")
+
+    async def run(conn: HijackedStream) -> None:
+        if replay_logs and want:
+            for entry in c.logs.read(stdout="stdout" in want, stderr="stderr" in want):
+                await conn.write(_log_line(entry, False, tty))
+        if not stream:
+            return
+        store.event(c, "attach")
+        ready: asyncio.Future[ContainerProcess] = asyncio.get_running_loop().create_future()
+        stdin_pump: Callable[[], Awaitable[bool]] | None = None
+        if use_stdin:
+
+            async def echo(data: bytes) -> None:
+                await conn.write(data)
+
+            async def forward() -> bool:
+                process = await ready
+                return await pump_stdin(
+                    conn,
+                    process.stdin.write,
+                    process.stdin.close,
+                    keys=keys,
+                    tty=tty,
+                    close_on_eof=stdin_once,
+                    echo=echo if tty else None,
+                )
+
+            stdin_pump = forward
+        await run_streams(conn, live_output(c, ready), stdin_pump, tty=tty, want=want)
+
+    return HijackResponse(run, content_type=output_content_type(req, tty))
+
+
+# -- stats -----------------------------------------------------------------------
+
+# The highest memory use seen per process (``max_usage``).
+_MAX_MEMORY: weakref.WeakKeyDictionary[ContainerProcess, int] = weakref.WeakKeyDictionary()
+
+
+def _sample(engine: Engine, process: ContainerProcess) -> Sample:
+    usage = process.usage()
+    peak = max(_MAX_MEMORY.get(process, 0), usage.memory_bytes)
+    _MAX_MEMORY[process] = peak
+    return take_sample(
+        now_ns=engine.clock.now_ns(),
+        monotonic=engine.clock.monotonic(),
+        cpu_seconds=usage.cpu_seconds,
+        memory_bytes=usage.memory_bytes,
+        max_memory_bytes=peak,
+        pids=usage.pids,
+        ncpu=host_facts().ncpu,
+    )
+
+
+def _stats_document(
+    c: Container, current: Sample | None, previous: Sample | None
+) -> dict[str, Any]:
+    if current is None:
+        return stopped_document(c.id, c.name)
+    facts = host_facts()
+    return running_document(
+        c.id,
+        c.name,
+        current,
+        previous,
+        memory_limit=int(c.host_config.get("Memory") or 0),
+        host_memory=facts.mem_total,
+        ncpu=facts.ncpu,
+        networked=c.host_config.get("NetworkMode") not in ("none", "host"),
+    )
+
+
+@operation("ContainerStats")
+async def container_stats(req: Request, engine: Engine) -> Reply:
+    c = containers_of(engine).get(req.path_params["id"])
+    stream = _flag(req, "stream", default=True)
+    one_shot = _flag(req, "one-shot")
+    if one_shot and stream:
+        raise InvalidParameter("cannot have stream=true and one-shot=true")
+
+    def current() -> Sample | None:
+        process = c.process
+        return _sample(engine, process) if process is not None and process.running else None
+
+    if not stream:
+        first = current()
+        previous = None
+        if first is not None and not one_shot:
+            # Without one-shot dockerd takes two readings a second apart, so
+            # that ``precpu_stats`` gives the CPU use over that second.
+            await engine.clock.sleep(1.0)
+            previous, first = first, current()
+        return json_response(_stats_document(c, first, previous))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        import msgspec
+
+        previous: Sample | None = None
+        # dockerd's collector only reads running containers: a stream opened
+        # on a stopped one stays silent until it starts.
+        while current() is None and not c.removed:
+            await engine.clock.sleep(1.0)
+        while True:
+            sample = current()
+            yield msgspec.json.encode(_stats_document(c, sample, previous)) + b"\n"
+            if sample is None:
+                return
+            previous = sample
+            await engine.clock.sleep(1.0)
+
+    return StreamResponse(chunks())
+
+
+# -- resize ----------------------------------------------------------------------
+
+# The terminal size set through the API, per process (programs read it here
+# until ``ProgramContext`` carries one).
+TTY_SIZES: weakref.WeakKeyDictionary[ContainerProcess, tuple[int, int]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def parse_size(req: Request) -> tuple[int, int]:
+    values = []
+    for name in ("h", "w"):
+        raw = _param(req, name)
+        try:
+            values.append(int(raw))
+        except (TypeError, ValueError):
+            text = "" if raw is None else raw
+            raise InvalidParameter(f'strconv.Atoi: parsing "{text}": invalid syntax') from None
+    return values[0], values[1]
+
+
+@operation("ContainerResize")
+async def container_resize(req: Request, engine: Engine) -> Reply:
+    store = containers_of(engine)
+    c = store.get(req.path_params["id"])
+    height, width = parse_size(req)
+    process = c.process
+    if process is None or not process.running:
+        raise Conflict(f"Container {c.id} is not running")
+    TTY_SIZES[process] = (height, width)
+    if process.tty:
+        process.signal(SIGWINCH)  # the kernel tells the foreground process
+    store.event(c, "resize", height=str(height), width=str(width))
+    return Response(status=200, body=b"", content_type="text/plain; charset=utf-8")
