@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from dockersdk.api import APIGroup
+from dockersdk.api.build import BuildMixin
+from dockersdk.api.image_transfer import ImageSaveMixin, ImageTransferMixin, registry_auth_header
 from dockersdk.errors import APIError, ImageNotFound, NotFound
 from dockersdk.models import (
     CreateImageInfo,
@@ -120,8 +122,9 @@ class ImagesAPI(APIGroup):
         params = {"fromImage": repository, "tag": tag, "platform": platform}
         try:
             return self._json_stream(
-                "POST", "/images/create", CreateImageInfo, params=params, operation="ImageCreate"
-            )
+                "POST", "/images/create", CreateImageInfo, params=params, operation="ImageCreate",
+                headers=registry_auth_header(repository),
+            )  # fmt: skip
         except NotFound as exc:
             raise _as_image_error(exc) from None
 
@@ -138,7 +141,7 @@ class ImagesAPI(APIGroup):
         return messages
 
 
-class Image:
+class Image(ImageSaveMixin):
     """An image, as docker-py's ``Image``: its inspect data in ``attrs``."""
 
     def __init__(self, attrs: ImageInspect, collection: ImageCollection) -> None:
@@ -184,7 +187,7 @@ class Image:
         return f"<Image: {', '.join(repr(t) for t in self.tags)}>"
 
 
-class ImageCollection:
+class ImageCollection(ImageTransferMixin, BuildMixin):
     """``client.images``: docker-py's high-level image calls; ``.api`` is the low level."""
 
     def __init__(self, transport: Transport) -> None:

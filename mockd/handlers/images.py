@@ -348,6 +348,11 @@ async def _pull_stream(
 
 @operation("ImageCreate")
 async def image_create(req: Request, engine: Engine) -> Reply:
+    from mockd.handlers.image_transfer import image_create_transfer  # import, registry pulls
+
+    transfer = await image_create_transfer(req, engine)
+    if transfer is not None:
+        return transfer
     store = _store(engine)
     from_image = str(_param(req, "fromImage") or "")
     if not from_image:

@@ -1,0 +1,274 @@
+"""Moving images in and out of a daemon: save, load, import, push, registry auth.
+
+:class:`ImageTransferAPI` maps the endpoints (``GET /images/get``,
+``POST /images/load``, ``POST /images/create?fromSrc=``, ``POST
+/images/{name}/push``, ``GET /distribution/{name}/json``); the mixins give
+``client.images`` (``load``, ``import_image``, ``push``) and ``Image``
+(``save``) docker-py's high-level calls.  Registry credentials come from the
+caller (``auth_config``) or from the CLI's ``config.json`` ``auths``, and go
+out base64url-encoded in ``X-Registry-Auth``, as the docker CLI sends them.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+import msgspec
+
+from dockersdk.api import APIGroup, response_stream
+from dockersdk.config import config_dir
+from dockersdk.errors import APIError, ImageNotFound, NotFound
+from dockersdk.models import DistributionInspect, PushImageInfo
+from dockersdk.streams import Stream, iter_json
+from dockersdk.transport import Timeout, iter_chunks
+
+if TYPE_CHECKING:
+    from dockersdk.api.images import Image
+
+DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
+ImageSource = bytes | IO[bytes] | Iterable[bytes] | str | os.PathLike[str]
+
+
+# -- registry credentials ----------------------------------------------------------------
+
+
+def registry_of(repository: str) -> str:
+    """The registry a repository lives on (``docker.io`` when none is named)."""
+    first, sep, _ = repository.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+def auth_from_config(registry: str, env: Mapping[str, str] | None = None) -> dict[str, str] | None:
+    """Credentials for ``registry`` from ``config.json``'s ``auths`` (base64 ``auth``)."""
+    path = config_dir(os.environ if env is None else env) / "config.json"
+    try:
+        auths = json.loads(Path(path).read_text()).get("auths") or {}
+    except (OSError, ValueError, AttributeError):
+        return None
+    keys = [DOCKER_HUB_AUTH_KEY, "docker.io", "index.docker.io"] if registry == "docker.io" else [
+        registry, f"https://{registry}", f"http://{registry}"]  # fmt: skip
+    for key in keys:
+        entry = auths.get(key)
+        if isinstance(entry, dict) and entry.get("auth"):
+            decoded = base64.b64decode(str(entry["auth"])).decode(errors="replace")
+            username, _, password = decoded.partition(":")
+            return {"username": username, "password": password, "serveraddress": registry}
+        if isinstance(entry, dict) and entry.get("identitytoken"):
+            return {"identitytoken": str(entry["identitytoken"]), "serveraddress": registry}
+    return None
+
+
+def registry_auth_header(
+    repository: str, auth_config: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """``X-Registry-Auth`` for a push or pull of ``repository`` (``{}`` as JSON when none)."""
+    auth = dict(auth_config) if auth_config is not None else auth_from_config(
+        registry_of(repository)) or {}  # fmt: skip
+    encoded = base64.urlsafe_b64encode(json.dumps(auth).encode()).decode()
+    return {"X-Registry-Auth": encoded}
+
+
+# -- the endpoints -----------------------------------------------------------------------------
+
+
+def _body(source: ImageSource) -> bytes | IO[bytes] | Iterable[bytes]:
+    """What requests sends: bytes, an open file, chunks; a path is opened."""
+    if isinstance(source, str | os.PathLike):
+        return Path(source).read_bytes()
+    return source
+
+
+def _raise_stream_error(message: Mapping[str, Any], operation: str) -> None:
+    detail = message.get("errorDetail") or {}
+    if detail or message.get("error"):
+        raise APIError(500, str(detail.get("message") or message.get("error")), operation)
+
+
+class ImageTransferAPI(APIGroup):
+    """The image transfer endpoints, one method each."""
+
+    def save(self, names: str | builtins.list[str], chunk_size: int = 65536) -> Stream[bytes]:
+        """``GET /images/get?names=``: the ``docker save`` tar, as chunks."""
+        names = [names] if isinstance(names, str) else names
+        try:
+            response = self._transport.request(
+                "GET", "/images/get", params={"names": names}, stream=True, operation="ImageGetAll"
+            )
+        except NotFound as exc:
+            raise ImageNotFound(exc.status, exc.message, exc.operation, exc.response) from None
+        return response_stream(response, iter_chunks(response, chunk_size))
+
+    def load(self, data: ImageSource, *, quiet: bool = True) -> builtins.list[dict[str, Any]]:
+        """``POST /images/load``: every message; ``APIError`` for an error in the stream."""
+        response = self._transport.request(
+            "POST", "/images/load", params={"quiet": quiet}, data=_body(data),
+            headers={"Content-Type": "application/x-tar"}, stream=True, operation="ImageLoad",
+            timeout=Timeout(self._transport.timeout.connect, None),
+        )  # fmt: skip
+        with response_stream(response, iter_json(iter_chunks(response), dict[str, Any])) as stream:
+            messages = list(stream)
+        for message in messages:
+            _raise_stream_error(message, "ImageLoad")
+        return messages
+
+    def import_image(
+        self,
+        source: ImageSource,
+        repository: str | None = None,
+        tag: str | None = None,
+        *,
+        changes: builtins.list[str] | None = None,
+        message: str | None = None,
+        platform: str | None = None,
+    ) -> str:
+        """``POST /images/create?fromSrc=-`` with a rootfs tar as the body; the new image ID."""
+        params = {"fromSrc": "-", "repo": repository, "tag": tag, "changes": changes,
+                  "message": message, "platform": platform}  # fmt: skip
+        with self._json_stream(
+            "POST", "/images/create", dict[str, Any], params=params, data=_body(source),
+            headers={"Content-Type": "application/x-tar"}, operation="ImageCreate",
+        ) as stream:  # fmt: skip
+            messages = list(stream)
+        image_id = ""
+        for item in messages:
+            _raise_stream_error(item, "ImageCreate")
+            status = str(item.get("status") or "")
+            if status.startswith("sha256:"):
+                image_id = status
+        return image_id
+
+    def push_stream(
+        self, repository: str, tag: str | None = None, *,
+        auth_config: Mapping[str, str] | None = None,
+    ) -> Stream[PushImageInfo]:  # fmt: skip
+        """``POST /images/{name}/push``: the progress messages as they come."""
+        from dockersdk.api.images import split_repository
+
+        if tag is None:
+            repository, tag = split_repository(repository)
+        try:
+            return self._json_stream(
+                "POST", "/images/{name}/push", PushImageInfo, path_params={"name": repository},
+                params={"tag": tag}, headers=registry_auth_header(repository, auth_config),
+                operation="ImagePush",
+            )  # fmt: skip
+        except NotFound as exc:
+            raise ImageNotFound(exc.status, exc.message, exc.operation, exc.response) from None
+
+    def push(
+        self, repository: str, tag: str | None = None, *,
+        auth_config: Mapping[str, str] | None = None,
+    ) -> builtins.list[PushImageInfo]:  # fmt: skip
+        """Push and wait; ``APIError`` on an error in the stream."""
+        messages = []
+        with self.push_stream(repository, tag, auth_config=auth_config) as stream:
+            for item in stream:
+                if item.error_detail is not None:
+                    raise APIError(500, item.error_detail.message or "", "ImagePush")
+                messages.append(item)
+        return messages
+
+    def distribution_inspect(
+        self, name: str, *, auth_config: Mapping[str, str] | None = None
+    ) -> DistributionInspect:
+        """``GET /distribution/{name}/json``: the manifest descriptor and its platforms."""
+        response = self._transport.request(
+            "GET", "/distribution/{name}/json", path_params={"name": name},
+            headers=registry_auth_header(name, auth_config), operation="DistributionInspect",
+        )  # fmt: skip
+        return msgspec.json.decode(response.content, type=DistributionInspect)
+
+
+def loaded_names(messages: Iterable[Mapping[str, Any]]) -> builtins.list[str]:
+    """The names ``Loaded image: x`` / ``Loaded image ID: sha256:...`` report."""
+    names = []
+    for message in messages:
+        for line in str(message.get("stream") or "").splitlines():
+            for prefix in ("Loaded image ID: ", "Loaded image: "):
+                if line.startswith(prefix):
+                    names.append(line[len(prefix) :].strip())
+                    break
+    return names
+
+
+# -- high level: mixed into ImageCollection and Image ------------------------------------------
+
+
+class _Collection(Protocol):
+    @property
+    def api(self) -> Any: ...
+
+    def get(self, name: str) -> Image: ...
+
+
+class ImageTransferMixin:
+    """``client.images.load``, ``import_image``, ``push`` (docker-py's shapes)."""
+
+    def _transfer(self: _Collection) -> ImageTransferAPI:
+        return ImageTransferAPI(self.api._transport)
+
+    def load(self: _Collection, data: ImageSource) -> builtins.list[Image]:
+        """Load a ``docker save`` / OCI archive; the images it held."""
+        messages = ImageTransferMixin._transfer(self).load(data)
+        return [self.get(name) for name in loaded_names(messages)]
+
+    def import_image(
+        self: _Collection,
+        source: ImageSource,
+        repository: str | None = None,
+        tag: str | None = None,
+        *,
+        changes: builtins.list[str] | None = None,
+        message: str | None = None,
+    ) -> Image:
+        """``docker import``: a rootfs tar (bytes, file, chunks or a path) as a new image."""
+        image_id = ImageTransferMixin._transfer(self).import_image(
+            source, repository, tag, changes=changes, message=message
+        )
+        return self.get(image_id)
+
+    def push(
+        self: _Collection, repository: str, tag: str | None = None, *, stream: bool = False,
+        auth_config: Mapping[str, str] | None = None,
+    ) -> Stream[PushImageInfo] | builtins.list[PushImageInfo]:  # fmt: skip
+        """``docker push``: the messages (a live ``Stream`` with ``stream=True``)."""
+        api = ImageTransferMixin._transfer(self)
+        if stream:
+            return api.push_stream(repository, tag, auth_config=auth_config)
+        return api.push(repository, tag, auth_config=auth_config)
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def collection(self) -> Any: ...
+
+
+class ImageSaveMixin:
+    """``image.save()``: the ``docker save`` tar of this image, as chunks."""
+
+    def save(self: _HasId, chunk_size: int = 65536, named: bool | str = False) -> Iterator[bytes]:
+        name = self.id
+        if named:
+            tags = list(getattr(self, "tags", []))
+            name = named if isinstance(named, str) else (tags[0] if tags else self.id)
+        return ImageTransferAPI(self.collection.api._transport).save([name], chunk_size)
+
+
+__all__ = [
+    "ImageSaveMixin",
+    "ImageTransferAPI",
+    "ImageTransferMixin",
+    "auth_from_config",
+    "registry_auth_header",
+]
