@@ -15,6 +15,7 @@ from typing import Any
 from dockersdk.api import APIGroup
 from dockersdk.api.build import BuildMixin
 from dockersdk.api.image_transfer import ImageSaveMixin, ImageTransferMixin, registry_auth_header
+from dockersdk.auth import AuthConfig
 from dockersdk.errors import APIError, ImageNotFound, NotFound
 from dockersdk.models import (
     CreateImageInfo,
@@ -24,6 +25,7 @@ from dockersdk.models import (
     ImagePruneResponse,
     ImageSummary,
 )
+from dockersdk.progress import ProgressDisplay, wants_display
 from dockersdk.streams import Stream
 from dockersdk.transport import Transport
 
@@ -110,11 +112,15 @@ class ImagesAPI(APIGroup):
         )  # fmt: skip
 
     def pull_stream(
-        self, repository: str, tag: str | None = None, *, platform: str | None = None
-    ) -> Stream[CreateImageInfo]:
+        self, repository: str, tag: str | None = None, *, platform: str | None = None,
+        auth_config: AuthConfig | Mapping[str, Any] | None = None,
+    ) -> Stream[CreateImageInfo]:  # fmt: skip
         """``POST /images/create?fromImage=...``: the progress messages as they come.
 
-        An error reported inside the stream arrives as a message with ``error_detail``;
+        ``repository`` may carry the tag (``repo:tag``) when ``tag`` is ``None``;
+        ``platform`` is ``os[/arch[/variant]]``; ``auth_config`` overrides the
+        credentials ``config.json`` holds for the registry.  An error reported
+        inside the stream arrives as a message with ``error_detail``;
         :meth:`pull` turns it into an ``APIError``.
         """
         if tag is None:
@@ -123,18 +129,28 @@ class ImagesAPI(APIGroup):
         try:
             return self._json_stream(
                 "POST", "/images/create", CreateImageInfo, params=params, operation="ImageCreate",
-                headers=registry_auth_header(repository),
+                headers=registry_auth_header(repository, auth_config),
             )  # fmt: skip
         except NotFound as exc:
             raise _as_image_error(exc) from None
 
     def pull(
-        self, repository: str, tag: str | None = None, *, platform: str | None = None
-    ) -> builtins.list[CreateImageInfo]:
-        """Pull and wait; every progress message, or ``APIError`` on an error in the stream."""
+        self, repository: str, tag: str | None = None, *, platform: str | None = None,
+        auth_config: AuthConfig | Mapping[str, Any] | None = None,
+        progress: bool | None = False,
+    ) -> builtins.list[CreateImageInfo]:  # fmt: skip
+        """Pull and wait; every progress message, or ``APIError`` on an error in the stream.
+
+        ``repository``, ``tag``, ``platform``, ``auth_config``: as :meth:`pull_stream`.
+        ``progress`` shows the progress on stdout as the CLI does (``None``: when
+        stdout is a terminal).
+        """
         messages: builtins.list[CreateImageInfo] = []
-        with self.pull_stream(repository, tag, platform=platform) as stream:
-            for message in stream:
+        display = ProgressDisplay() if wants_display(progress) else None
+        with self.pull_stream(
+            repository, tag, platform=platform, auth_config=auth_config
+        ) as stream:
+            for message in stream if display is None else display.follow(stream):
                 if message.error_detail is not None:
                     raise APIError(500, message.error_detail.message or "", "ImageCreate")
                 messages.append(message)
@@ -150,6 +166,7 @@ class Image(ImageSaveMixin):
 
     @property
     def id(self) -> str:
+        """The image ID (``sha256:...``)."""
         return self.attrs.id or ""
 
     @property
@@ -160,21 +177,27 @@ class Image(ImageSaveMixin):
 
     @property
     def tags(self) -> builtins.list[str]:
+        """The image's ``repo:tag`` names (``<none>:<none>`` left out)."""
         return [t for t in self.attrs.repo_tags or [] if t != "<none>:<none>"]
 
     @property
     def labels(self) -> dict[str, str]:
+        """The image's labels (from its config)."""
         config = self.attrs.config
         return dict(config.labels or {}) if config is not None else {}
 
     def reload(self) -> None:
+        """Inspect the image again and refresh ``attrs``."""
         self.attrs = self.collection.api.inspect(self.id)
 
     def tag(self, repository: str, tag: str | None = None) -> bool:
+        """Add the name ``repository[:tag]`` (``tag`` defaults to ``latest``); ``True``
+        on success."""
         self.collection.api.tag(self.id, repository, tag)
         return True
 
     def history(self) -> builtins.list[ImageHistoryResponseItem]:
+        """The layers the image was built from, newest first."""
         return self.collection.api.history(self.id)
 
     def __eq__(self, other: object) -> bool:
@@ -194,6 +217,8 @@ class ImageCollection(ImageTransferMixin, BuildMixin):
         self.api = ImagesAPI(transport)
 
     def get(self, name: str) -> Image:
+        """The image called ``name`` (a name, ``name:tag``, ID or digest).  :raises
+        ImageNotFound: no such image."""
         return Image(self.api.inspect(name), self)
 
     def list(
@@ -203,26 +228,42 @@ class ImageCollection(ImageTransferMixin, BuildMixin):
         all: bool = False,
         filters: Mapping[str, Any] | None = None,
     ) -> builtins.list[Image]:
+        """Images, as ``docker images``: ``name`` keeps those matching a reference
+        (``busybox``, ``busy*:latest``); ``all`` includes intermediate images;
+        ``filters`` as ``docker images --filter``."""
         merged = dict(filters or {})
         if name:
             merged["reference"] = name
         return [self.get(s.id or "") for s in self.api.list(all=all, filters=merged or None)]
 
     def pull(
-        self, repository: str, tag: str | None = None, *, platform: str | None = None
-    ) -> Image:
-        """Pull ``repository[:tag]`` (``latest`` when no tag is given) and return the image."""
+        self, repository: str, tag: str | None = None, *, platform: str | None = None,
+        auth_config: AuthConfig | Mapping[str, Any] | None = None,
+        progress: bool | None = None,
+    ) -> Image:  # fmt: skip
+        """Pull ``repository[:tag]`` (``latest`` when no tag is given) and return the image.
+
+        ``platform`` is ``os[/arch[/variant]]``; ``auth_config`` overrides the
+        credentials from ``config.json``; ``progress`` shows the layers' progress
+        on stdout (``True``/``False``; ``None``: only when stdout is a terminal).
+        """
         if tag is None:
             repository, tag = split_repository(repository)
         tag = tag or "latest"
-        self.api.pull(repository, tag, platform=platform)
+        self.api.pull(
+            repository, tag, platform=platform, auth_config=auth_config, progress=progress
+        )
         separator = "@" if tag.startswith("sha256:") else ":"
         return self.get(f"{repository}{separator}{tag}")
 
     def remove(self, image: str, *, force: bool = False, noprune: bool = False) -> None:
+        """Remove the name or image ``image``; ``force`` removes it even when in use or
+        with several tags; ``noprune`` keeps untagged parents."""
         self.api.remove(image, force=force, noprune=noprune)
 
     def prune(self, filters: Mapping[str, Any] | None = None) -> ImagePruneResponse:
+        """Remove dangling images; ``filters``: ``dangling`` (``False``: every unused
+        image), ``until``, ``label``."""
         return self.api.prune(filters)
 
 

@@ -1,0 +1,186 @@
+"""Building images: ``POST /build`` and ``POST /build/prune``.
+
+:class:`BuildAPI` is the low level (``build_stream`` yields the typed
+``BuildInfo`` messages as they come); :class:`BuildMixin` gives
+``client.images.build(...)`` docker-py's shape: ``(Image, logs)`` where
+``logs`` are the messages as dicts, or :class:`BuildError` with the log so
+far when the daemon reports an error in the stream.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import re
+import tarfile
+from collections.abc import Iterable, Mapping
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+import msgspec
+
+from dockersdk.api import APIGroup
+from dockersdk.build_context import build_query, make_context
+from dockersdk.errors import DockerError
+from dockersdk.models import BuildInfo, BuildPruneResponse
+from dockersdk.params.errors import InvalidArgument
+from dockersdk.streams import Stream
+
+if TYPE_CHECKING:
+    from dockersdk.api.images import Image
+
+_BUILT = re.compile(r"(^Successfully built |sha256:)([0-9a-f]+)$")
+
+
+class BuildError(DockerError):
+    """The build failed: ``reason`` is the daemon's message, ``build_log`` what came before."""
+
+    def __init__(self, reason: str, build_log: builtins.list[dict[str, Any]]) -> None:
+        super().__init__(reason)
+        self.msg = reason
+        self.reason = reason
+        self.build_log = build_log
+
+
+def _dockerfile_tar(dockerfile: bytes) -> bytes:
+    """A context holding only a Dockerfile (docker-py's ``fileobj`` without ``custom_context``)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        member = tarfile.TarInfo("Dockerfile")
+        member.size = len(dockerfile)
+        archive.addfile(member, io.BytesIO(dockerfile))
+    return buffer.getvalue()
+
+
+class BuildAPI(APIGroup):
+    """The build endpoints."""
+
+    def build_stream(
+        self,
+        context: bytes,
+        *,
+        gzip: bool = False,
+        **query: Any,
+    ) -> Stream[BuildInfo]:
+        """Send a context tar; the messages (``stream``, ``aux``, ``errorDetail``...) as they come.
+
+        ``query`` takes :func:`dockersdk.build_context.build_query`'s arguments.
+        """
+        grouped: dict[str, builtins.list[str]] = {}
+        for name, value in build_query(**query):
+            grouped.setdefault(name, []).append(value)
+        headers = {"Content-Type": "application/x-tar"}
+        if gzip:
+            headers["Content-Encoding"] = "gzip"
+        return self._json_stream(
+            "POST", "/build", BuildInfo, params=grouped, data=context, headers=headers,
+            operation="ImageBuild",
+        )  # fmt: skip
+
+    def prune(
+        self, *, all: bool = False, filters: Mapping[str, Any] | None = None
+    ) -> BuildPruneResponse:
+        return self._json(
+            "POST", "/build/prune", BuildPruneResponse,
+            params={"all": all or None, "filters": filters}, operation="BuildPrune",
+        )  # fmt: skip
+
+
+class _Collection(Protocol):
+    @property
+    def api(self) -> Any: ...
+
+    def get(self, name: str) -> Image: ...
+
+
+def _context_of(
+    path: str | None,
+    fileobj: IO[bytes] | bytes | None,
+    dockerfile: str | None,
+    custom_context: bool,
+    encoding: str | None,
+) -> tuple[bytes, str | None, bool]:
+    """(context bytes, dockerfile query value, gzip) from docker-py's arguments."""
+    if fileobj is not None:
+        data = fileobj if isinstance(fileobj, bytes) else fileobj.read()
+        if custom_context:
+            return data, dockerfile, encoding == "gzip"
+        return _dockerfile_tar(data), None, False
+    if path is None:
+        raise InvalidArgument("Either path or fileobj needs to be provided.", argument="path")
+    context = make_context(path, dockerfile or "Dockerfile", gzip=encoding == "gzip")
+    return context.data, context.dockerfile, context.gzip
+
+
+class BuildMixin:
+    """``client.images.build`` and ``client.images.build_stream``."""
+
+    def build_stream(
+        self: _Collection,
+        *,
+        path: str | None = None,
+        fileobj: IO[bytes] | bytes | None = None,
+        dockerfile: str | None = None,
+        custom_context: bool = False,
+        encoding: str | None = None,
+        **query: Any,
+    ) -> Stream[BuildInfo]:
+        """Build from a directory (``path``) or a file; the typed messages as they come."""
+        data, dockerfile_name, gzip = _context_of(
+            path, fileobj, dockerfile, custom_context, encoding
+        )
+        return BuildAPI(self.api._transport).build_stream(
+            data, gzip=gzip, dockerfile=dockerfile_name, **query
+        )
+
+    def build(
+        self: _Collection,
+        *,
+        path: str | None = None,
+        fileobj: IO[bytes] | bytes | None = None,
+        tag: str | Iterable[str] | None = None,
+        dockerfile: str | None = None,
+        custom_context: bool = False,
+        encoding: str | None = None,
+        buildargs: Mapping[str, str | None] | None = None,
+        labels: Mapping[str, str] | None = None,
+        target: str | None = None,
+        nocache: bool = False,
+        pull: bool = False,
+        rm: bool = True,
+        forcerm: bool = False,
+        quiet: bool = False,
+        extra_hosts: Mapping[str, str] | Iterable[str] | None = None,
+        network_mode: str | None = None,
+        platform: str | None = None,
+        cache_from: Iterable[str] | None = None,
+        **limits: Any,
+    ) -> tuple[Image, builtins.list[dict[str, Any]]]:
+        """docker-py's ``images.build``: the built image and every message as a dict.
+
+        ``limits`` takes ``memory``, ``memswap``, ``shmsize``, ``cpushares``,
+        ``cpusetcpus``, ``cpuperiod``, ``cpuquota`` (docker-py's ``container_limits``).
+        Raises :class:`BuildError` when the daemon reports an error in the stream.
+        """
+        stream = BuildMixin.build_stream(
+            self, path=path, fileobj=fileobj, dockerfile=dockerfile,
+            custom_context=custom_context, encoding=encoding, tag=tag, buildargs=buildargs,
+            labels=labels, target=target, nocache=nocache, pull=pull, rm=rm, forcerm=forcerm,
+            quiet=quiet, extra_hosts=extra_hosts, network_mode=network_mode, platform=platform,
+            cachefrom=cache_from, **limits,
+        )  # fmt: skip
+        log: builtins.list[dict[str, Any]] = []
+        image_id: str | None = None
+        with stream:
+            for message in stream:
+                log.append(msgspec.to_builtins(message))
+                if message.error_detail is not None:
+                    raise BuildError(message.error_detail.message or "", log)
+                if message.aux is not None and message.aux.id:
+                    image_id = message.aux.id
+                elif message.stream:
+                    match = _BUILT.search(message.stream.strip())
+                    if match is not None and image_id is None:
+                        image_id = match.group(2)
+        if image_id is None:
+            raise BuildError("Unknown", log)
+        return self.get(image_id), log
