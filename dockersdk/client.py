@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, overload
 
 from dockersdk.api.containers import ContainerCollection
 from dockersdk.api.images import ImageCollection
 from dockersdk.api.networks import NetworkCollection
-from dockersdk.api.system import PingInfo, SystemAPI
+from dockersdk.api.system import DiskUsage, DiskUsageType, EventType, PingInfo, SystemAPI
 from dockersdk.api.volumes import VolumeCollection
 from dockersdk.config import TLSConfig, resolve
 from dockersdk.models import EventMessage, SystemInfo, SystemVersion
@@ -72,26 +73,66 @@ class DockerClient:
 
     # The system area is also reachable from the client, as in docker-py.
     def ping(self) -> bool:
+        """Whether the daemon answers ``/_ping`` with OK (see ``system.ping``)."""
         return self.system.ping()
 
     def ping_info(self) -> PingInfo:
+        """The daemon's ``/_ping`` headers (see ``system.ping_info``)."""
         return self.system.ping_info()
 
     def version(self) -> SystemVersion:
+        """The daemon's versions (see ``system.version``)."""
         return self.system.version()
 
     def info(self) -> SystemInfo:
+        """``docker info`` (see ``system.info``)."""
         return self.system.info()
 
+    def df(self, type: DiskUsageType | Iterable[DiskUsageType] | None = None) -> DiskUsage:
+        """Disk usage per kind; ``type`` restricts it (see ``system.df``)."""
+        return self.system.df(type)
+
+    @overload
+    def events(
+        self,
+        since: PointInTime | None = ...,
+        until: PointInTime | None = ...,
+        filters: Mapping[str, Any] | None = ...,
+        decode: Literal[True] = ...,
+        *,
+        type: EventType | Iterable[EventType] | None = ...,
+        action: str | Iterable[str] | None = ...,
+    ) -> Stream[EventMessage]: ...
+    @overload
+    def events(
+        self,
+        since: PointInTime | None = ...,
+        until: PointInTime | None = ...,
+        filters: Mapping[str, Any] | None = ...,
+        *,
+        decode: Literal[False],
+        type: EventType | Iterable[EventType] | None = ...,
+        action: str | Iterable[str] | None = ...,
+    ) -> Stream[bytes]: ...
     def events(
         self,
         since: PointInTime | None = None,
         until: PointInTime | None = None,
-        filters: Mapping[str, object] | None = None,
-    ) -> Stream[EventMessage]:
-        return self.system.events(since=since, until=until, filters=filters)
+        filters: Mapping[str, Any] | None = None,
+        decode: bool = True,
+        *,
+        type: EventType | Iterable[EventType] | None = None,
+        action: str | Iterable[str] | None = None,
+    ) -> Stream[EventMessage] | Stream[bytes]:
+        """The daemon's events between ``since`` and ``until``, filtered by
+        ``filters``, ``type`` and ``action``; raw JSON bytes with ``decode=False``
+        (see ``system.events``)."""
+        if decode:
+            return self.system.events(since, until, filters, type=type, action=action)
+        return self.system.events(since, until, filters, decode=False, type=type, action=action)
 
     def close(self) -> None:
+        """Close the connection pool."""
         self.transport.close()
 
     def __enter__(self) -> DockerClient:

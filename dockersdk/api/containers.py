@@ -634,6 +634,8 @@ class ContainerCollection:
         :param kwargs: the arguments of :meth:`create`.
         :raises ContainerError: the container exited with a non-zero status;
             ``.stderr`` holds its stderr.
+
+        ``command`` replaces the image's CMD (a string is split as a shell would).
         """
         if detach and remove:
             # As docker-py: nobody waits for a detached container, so the daemon removes it.
@@ -679,6 +681,8 @@ class ContainerCollection:
         """The container with this ID, ID prefix or name.
 
         :raises ContainerNotFound: no such container.
+
+        ``container_id``: an ID, a unique ID prefix or a name.
         """
         return Container(self, inspect=self.api.inspect(container_id))
 
@@ -698,13 +702,20 @@ class ContainerCollection:
         itself the first time a field the list does not carry is read
         (``attrs``, ``ports``, ...).  ``sparse`` and ``ignore_removed`` are
         accepted for docker-py compatibility.
+
+        ``all`` includes stopped containers; ``limit`` the newest ``limit`` (``-1``:
+        no limit); ``filters`` as ``docker ps --filter`` (a value or a list per
+        key); ``since``/``before`` a container ID or name.
         """
         summaries = self.api.list(all=all, limit=limit, filters=filters, since=since,
                                   before=before)  # fmt: skip
         return [Container(self, summary=summary) for summary in summaries]
 
     def prune(self, filters: Mapping[str, Any] | None = None) -> ContainerPruneResponse:
-        """Remove stopped containers; what was deleted and the space reclaimed."""
+        """Remove stopped containers; what was deleted and the space reclaimed.
+
+        ``filters``: ``until`` and ``label`` / ``label!``.
+        """
         return self.api.prune(filters)
 
 

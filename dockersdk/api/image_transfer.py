@@ -5,15 +5,13 @@
 /images/{name}/push``, ``GET /distribution/{name}/json``); the mixins give
 ``client.images`` (``load``, ``import_image``, ``push``) and ``Image``
 (``save``) docker-py's high-level calls.  Registry credentials come from the
-caller (``auth_config``) or from the CLI's ``config.json`` ``auths``, and go
-out base64url-encoded in ``X-Registry-Auth``, as the docker CLI sends them.
+caller (``auth_config``) or from ``config.json`` through :mod:`dockersdk.auth`,
+and go out base64url-encoded in ``X-Registry-Auth``, as the docker CLI sends them.
 """
 
 from __future__ import annotations
 
-import base64
 import builtins
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -21,59 +19,30 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
+from dockersdk import auth
 from dockersdk.api import APIGroup, response_stream
-from dockersdk.config import config_dir
+from dockersdk.auth import AuthConfig
 from dockersdk.errors import APIError, ImageNotFound, NotFound
 from dockersdk.models import DistributionInspect, PushImageInfo
+from dockersdk.progress import ProgressDisplay, wants_display
 from dockersdk.streams import Stream, iter_json
 from dockersdk.transport import Timeout, iter_chunks
 
 if TYPE_CHECKING:
     from dockersdk.api.images import Image
 
-DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
 ImageSource = bytes | IO[bytes] | Iterable[bytes] | str | os.PathLike[str]
 
 
-# -- registry credentials ----------------------------------------------------------------
-
-
-def registry_of(repository: str) -> str:
-    """The registry a repository lives on (``docker.io`` when none is named)."""
-    first, sep, _ = repository.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        return first
-    return "docker.io"
-
-
-def auth_from_config(registry: str, env: Mapping[str, str] | None = None) -> dict[str, str] | None:
-    """Credentials for ``registry`` from ``config.json``'s ``auths`` (base64 ``auth``)."""
-    path = config_dir(os.environ if env is None else env) / "config.json"
-    try:
-        auths = json.loads(Path(path).read_text()).get("auths") or {}
-    except (OSError, ValueError, AttributeError):
-        return None
-    keys = [DOCKER_HUB_AUTH_KEY, "docker.io", "index.docker.io"] if registry == "docker.io" else [
-        registry, f"https://{registry}", f"http://{registry}"]  # fmt: skip
-    for key in keys:
-        entry = auths.get(key)
-        if isinstance(entry, dict) and entry.get("auth"):
-            decoded = base64.b64decode(str(entry["auth"])).decode(errors="replace")
-            username, _, password = decoded.partition(":")
-            return {"username": username, "password": password, "serveraddress": registry}
-        if isinstance(entry, dict) and entry.get("identitytoken"):
-            return {"identitytoken": str(entry["identitytoken"]), "serveraddress": registry}
-    return None
+# -- registry credentials: one implementation, in dockersdk.auth ---------------------------
 
 
 def registry_auth_header(
-    repository: str, auth_config: Mapping[str, str] | None = None
+    repository: str, auth_config: AuthConfig | Mapping[str, Any] | None = None
 ) -> dict[str, str]:
-    """``X-Registry-Auth`` for a push or pull of ``repository`` (``{}`` as JSON when none)."""
-    auth = dict(auth_config) if auth_config is not None else auth_from_config(
-        registry_of(repository)) or {}  # fmt: skip
-    encoded = base64.urlsafe_b64encode(json.dumps(auth).encode()).decode()
-    return {"X-Registry-Auth": encoded}
+    """``X-Registry-Auth`` for a push or pull of ``repository``: ``auth_config``,
+    else the credentials ``config.json`` holds for its registry."""
+    return auth.registry_auth_header(auth.resolve_auth(repository, auth_config))
 
 
 # -- the endpoints -----------------------------------------------------------------------------
@@ -147,7 +116,7 @@ class ImageTransferAPI(APIGroup):
 
     def push_stream(
         self, repository: str, tag: str | None = None, *,
-        auth_config: Mapping[str, str] | None = None,
+        auth_config: AuthConfig | Mapping[str, Any] | None = None,
     ) -> Stream[PushImageInfo]:  # fmt: skip
         """``POST /images/{name}/push``: the progress messages as they come."""
         from dockersdk.api.images import split_repository
@@ -165,19 +134,22 @@ class ImageTransferAPI(APIGroup):
 
     def push(
         self, repository: str, tag: str | None = None, *,
-        auth_config: Mapping[str, str] | None = None,
+        auth_config: AuthConfig | Mapping[str, Any] | None = None,
+        progress: bool | None = False,
     ) -> builtins.list[PushImageInfo]:  # fmt: skip
-        """Push and wait; ``APIError`` on an error in the stream."""
+        """Push and wait; ``APIError`` on an error in the stream.  ``progress``
+        shows it on stdout as the CLI does (``None``: when stdout is a terminal)."""
         messages = []
+        display = ProgressDisplay() if wants_display(progress) else None
         with self.push_stream(repository, tag, auth_config=auth_config) as stream:
-            for item in stream:
+            for item in stream if display is None else display.follow(stream):
                 if item.error_detail is not None:
                     raise APIError(500, item.error_detail.message or "", "ImagePush")
                 messages.append(item)
         return messages
 
     def distribution_inspect(
-        self, name: str, *, auth_config: Mapping[str, str] | None = None
+        self, name: str, *, auth_config: AuthConfig | Mapping[str, Any] | None = None
     ) -> DistributionInspect:
         """``GET /distribution/{name}/json``: the manifest descriptor and its platforms."""
         response = self._transport.request(
@@ -216,7 +188,11 @@ class ImageTransferMixin:
         return ImageTransferAPI(self.api._transport)
 
     def load(self: _Collection, data: ImageSource) -> builtins.list[Image]:
-        """Load a ``docker save`` / OCI archive; the images it held."""
+        """Load a ``docker save`` / OCI archive; the images it held.
+
+        ``data``: the archive as bytes, an open file, an iterable of chunks or a
+        path.
+        """
         messages = ImageTransferMixin._transfer(self).load(data)
         return [self.get(name) for name in loaded_names(messages)]
 
@@ -229,7 +205,12 @@ class ImageTransferMixin:
         changes: builtins.list[str] | None = None,
         message: str | None = None,
     ) -> Image:
-        """``docker import``: a rootfs tar (bytes, file, chunks or a path) as a new image."""
+        """``docker import``: a rootfs tar (bytes, file, chunks or a path) as a new image.
+
+        ``source``: the tar; ``repository`` and ``tag`` name the image; ``changes``
+        are Dockerfile instructions to apply (``CMD``, ``ENV``...); ``message`` the
+        commit message.
+        """
         image_id = ImageTransferMixin._transfer(self).import_image(
             source, repository, tag, changes=changes, message=message
         )
@@ -237,13 +218,19 @@ class ImageTransferMixin:
 
     def push(
         self: _Collection, repository: str, tag: str | None = None, *, stream: bool = False,
-        auth_config: Mapping[str, str] | None = None,
+        auth_config: AuthConfig | Mapping[str, Any] | None = None,
+        progress: bool | None = False,
     ) -> Stream[PushImageInfo] | builtins.list[PushImageInfo]:  # fmt: skip
-        """``docker push``: the messages (a live ``Stream`` with ``stream=True``)."""
+        """``docker push``: the messages (a live ``Stream`` with ``stream=True``).
+
+        ``repository`` may carry the tag when ``tag`` is ``None``; ``auth_config``
+        overrides the credentials from ``config.json``; ``progress`` shows the
+        progress on stdout when not streaming (``None``: when stdout is a terminal).
+        """
         api = ImageTransferMixin._transfer(self)
         if stream:
             return api.push_stream(repository, tag, auth_config=auth_config)
-        return api.push(repository, tag, auth_config=auth_config)
+        return api.push(repository, tag, auth_config=auth_config, progress=progress)
 
 
 class _HasId(Protocol):
@@ -258,6 +245,9 @@ class ImageSaveMixin:
     """``image.save()``: the ``docker save`` tar of this image, as chunks."""
 
     def save(self: _HasId, chunk_size: int = 65536, named: bool | str = False) -> Iterator[bytes]:
+        """The ``docker save`` tar of this image, in chunks of at most ``chunk_size``
+        bytes.  ``named`` keeps a name in the archive: ``True`` for the first
+        tag, or a given ``repo:tag``."""
         name = self.id
         if named:
             tags = list(getattr(self, "tags", []))
@@ -269,6 +259,5 @@ __all__ = [
     "ImageSaveMixin",
     "ImageTransferAPI",
     "ImageTransferMixin",
-    "auth_from_config",
     "registry_auth_header",
 ]

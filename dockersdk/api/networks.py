@@ -139,14 +139,17 @@ class Network:
 
     @property
     def id(self) -> str:
+        """The network ID."""
         return self.attrs.id or ""
 
     @property
     def short_id(self) -> str:
+        """The first 12 characters of the ID."""
         return self.id[:12]
 
     @property
     def name(self) -> str:
+        """The network's name."""
         return self.attrs.name or ""
 
     @property
@@ -156,6 +159,7 @@ class Network:
         return list(self.attrs.containers or {})
 
     def reload(self) -> None:
+        """Inspect the network again and refresh ``attrs``."""
         self.attrs = self.collection.api.inspect(self.id)
 
     def connect(
@@ -166,15 +170,20 @@ class Network:
         ipv4_address: str | None = None,
         links: Sequence[str] | None = None,
     ) -> None:
+        """Attach ``container`` (an ID, name or ``Container``) to this network, with DNS
+        ``aliases``, a fixed ``ipv4_address`` and legacy ``links``."""
         self.collection.api.connect(
             self.id, _container_ref(container), aliases=aliases, ipv4_address=ipv4_address,
             links=links,
         )  # fmt: skip
 
     def disconnect(self, container: str | HasId, *, force: bool = False) -> None:
+        """Detach ``container`` (an ID, name or ``Container``); ``force`` also when it is
+        not running."""
         self.collection.api.disconnect(self.id, _container_ref(container), force=force)
 
     def remove(self) -> None:
+        """Remove the network."""
         self.collection.api.remove(self.id)
 
     def __eq__(self, other: object) -> bool:
@@ -206,6 +215,10 @@ class NetworkCollection:
         ingress: bool | None = None,
         scope: str | None = None,
     ) -> Network:
+        """Create the network ``name``: ``driver`` (``bridge`` by default), driver
+        ``options``, ``ipam`` configuration, ``internal`` (no outside access),
+        ``labels``, ``attachable`` and ``ingress`` (swarm), ``enable_ipv6``,
+        ``scope`` (``local``, ``swarm``, ``global``)."""
         created = self.api.create(
             name, driver=driver, options=options, ipam=ipam, internal=internal, labels=labels,
             attachable=attachable, enable_ipv6=enable_ipv6, ingress=ingress, scope=scope,
@@ -213,6 +226,8 @@ class NetworkCollection:
         return self.get(created.id or "")
 
     def get(self, network_id: str, *, verbose: bool | None = None) -> Network:
+        """The network ``network_id`` (ID, prefix or name); ``verbose`` adds swarm-wide
+        detail."""
         return Network(self.api.inspect(network_id, verbose=verbose), self)
 
     def list(
@@ -224,7 +239,11 @@ class NetworkCollection:
         greedy: bool = False,
     ) -> builtins.list[Network]:
         """Networks from the list endpoint (``Containers`` is empty there); ``greedy``
-        inspects each one, as docker-py does, to fill it."""
+        inspects each one, as docker-py does, to fill it.
+
+        ``names`` and ``ids`` keep only those networks; ``filters`` as ``docker
+        network ls --filter``.
+        """
         merged: dict[str, Any] = dict(filters or {})
         if names:
             merged["name"] = list(names)
@@ -239,6 +258,7 @@ class NetworkCollection:
         ]
 
     def prune(self, filters: Mapping[str, Any] | None = None) -> NetworkPruneResponse:
+        """Remove unused networks; ``filters``: ``until``, ``label``, ``label!``."""
         return self.api.prune(filters)
 
 

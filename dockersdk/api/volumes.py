@@ -77,16 +77,20 @@ class Volume:
 
     @property
     def name(self) -> str:
+        """The volume's name."""
         return self.attrs.name or ""
 
     @property
     def labels(self) -> dict[str, str]:
+        """The volume's labels."""
         return dict(self.attrs.labels or {})
 
     def reload(self) -> None:
+        """Inspect the volume again and refresh ``attrs``."""
         self.attrs = self.collection.api.inspect(self.name)
 
     def remove(self, force: bool = False) -> None:
+        """Remove the volume; ``force`` is dockerd's force flag (remove it even when its driver fails)."""
         self.collection.api.remove(self.name, force=force)
 
     def __eq__(self, other: object) -> bool:
@@ -112,15 +116,21 @@ class VolumeCollection:
         driver_opts: Mapping[str, str] | None = None,
         labels: Mapping[str, str] | None = None,
     ) -> Volume:
+        """Create a volume: ``name`` (generated when ``None``), ``driver`` (``local`` by
+        default) with its ``driver_opts``, and ``labels``."""
         return Volume(self.api.create(name, driver, driver_opts, labels), self)
 
     def get(self, name: str) -> Volume:
+        """The volume called ``name``."""
         return Volume(self.api.inspect(name), self)
 
     def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[Volume]:
+        """Volumes; ``filters``: ``name``, ``label``, ``dangling``, ``driver``."""
         return [Volume(v, self) for v in self.api.list(filters).volumes or []]
 
     def prune(self, filters: Mapping[str, Any] | None = None) -> VolumePruneResponse:
+        """Remove unused volumes; ``filters``: ``label`` and (API 1.42+) ``all`` to
+        include named volumes."""
         return self.api.prune(filters)
 
 

@@ -192,6 +192,7 @@ class Container:
 
     @property
     def labels(self) -> dict[str, str]:
+        """The container's labels (from the list answer or the inspect data)."""
         if self._inspect is None and self._summary is not None:
             return dict(self._summary.labels or {})
         config = self.inspect.config
@@ -248,7 +249,10 @@ class Container:
         self.collection.api.stop(self.id, timeout=timeout, signal=signal)
 
     def restart(self, timeout: int | None = None) -> None:
-        """Stop (as :meth:`stop`), then start."""
+        """Stop (as :meth:`stop`), then start.
+
+        ``timeout``: seconds to wait for the stop before killing.
+        """
         self.collection.api.restart(self.id, timeout=timeout)
 
     def kill(self, signal: str | int | None = None) -> None:
@@ -264,7 +268,10 @@ class Container:
         self.collection.api.unpause(self.id)
 
     def remove(self, v: bool = False, link: bool = False, force: bool = False) -> None:
-        """Delete the container (``v``: its anonymous volumes too; ``force``: kill first)."""
+        """Delete the container (``v``: its anonymous volumes too; ``force``: kill first).
+
+        ``link`` removes a legacy link by that name instead of the container.
+        """
         self.collection.api.remove(self.id, force=force, volumes=v, link=link)
 
     def rename(self, name: str) -> None:
@@ -281,7 +288,10 @@ class Container:
         condition: Literal["not-running", "next-exit", "removed"] | None = None,
     ) -> dict[str, Any]:
         """Block until the container stops: ``{"StatusCode": n, "Error": None or
-        {"Message": ...}}`` as docker-py.  ``timeout`` seconds, else ``ReadTimeout``."""
+        {"Message": ...}}`` as docker-py.  ``timeout`` seconds, else ``ReadTimeout``.
+
+        ``condition``: ``not-running`` (default), ``next-exit`` or ``removed``.
+        """
         result = self.collection.api.wait(self.id, condition=condition, timeout=timeout)
         error = result.error
         return {
@@ -291,7 +301,11 @@ class Container:
 
     def commit(self, repository: str | None = None, tag: str | None = None, **kwargs: Any) -> Image:
         """A new image from the container (``message``, ``author``, ``changes``,
-        ``pause``, ``conf``), as ``docker commit``."""
+        ``pause``, ``conf``), as ``docker commit``.
+
+        ``repository`` and ``tag`` name the new image; ``kwargs`` takes ``message``,
+        ``author``, ``changes``, ``pause`` and ``conf``.
+        """
         image_id = self.collection.api.commit(self.id, repository, tag, **kwargs)
         return self.collection.images.get(image_id)
 
@@ -313,6 +327,9 @@ class Container:
         :param follow: keep streaming until the container stops (default: ``stream``).
         :param since: datetime, unix timestamp or duration ago ("10m").
         :param tail: the last ``tail`` lines or ``"all"``.
+
+        ``stdout``/``stderr`` choose the streams; ``timestamps`` prefixes each line
+        with its RFC 3339 time; ``until`` as ``since``.
         """
         chunks = self.collection.api.logs(
             self.id, stdout=stdout, stderr=stderr, timestamps=timestamps, tail=tail,
@@ -334,7 +351,12 @@ class Container:
         logs: bool = False, stream: bool = True, detach_keys: str | None = None,
     ) -> HijackedConnection:  # fmt: skip
         """A hijacked connection to the container's streams (``write``, ``read``,
-        ``frames``, ``close_stdin``)."""
+        ``frames``, ``close_stdin``).
+
+        ``stdin``, ``stdout``, ``stderr`` choose the streams to attach; ``logs``
+        replays earlier output first; ``stream`` keeps the streams open (else only
+        ``logs``); ``detach_keys`` overrides the key sequence that detaches.
+        """
         return self.collection.api.attach(
             self.id, stdin=stdin, stdout=stdout, stderr=stderr, logs=logs, stream=stream,
             detach_keys=detach_keys,
@@ -345,7 +367,11 @@ class Container:
         logs: bool = False, demux: bool = False,
     ) -> bytes | tuple[bytes | None, bytes | None] | Stream[bytes]:  # fmt: skip
         """The output over an attach: bytes once the streams close, or with
-        ``stream`` an iterator of chunks; ``demux`` gives ``(stdout, stderr)``."""
+        ``stream`` an iterator of chunks; ``demux`` gives ``(stdout, stderr)``.
+
+        ``stdout``/``stderr`` choose the streams; ``logs`` first replays what the
+        container already wrote.
+        """
         connection = self.collection.api.attach(
             self.id, stdout=stdout, stderr=stderr, logs=logs, stream=stream
         )
@@ -364,11 +390,17 @@ class Container:
         return bool(config and config.tty)
 
     def resize(self, height: int, width: int) -> None:
-        """Resize the TTY."""
+        """Resize the TTY.
+
+        ``height`` and ``width`` in characters.
+        """
         self.collection.api.resize(self.id, height=height, width=width)
 
     def top(self, ps_args: str | None = None) -> ContainerTopResponse:
-        """The running processes (``Titles`` and ``Processes``)."""
+        """The running processes (``Titles`` and ``Processes``).
+
+        ``ps_args``: the arguments of ``ps`` (default ``-ef``).
+        """
         return self.collection.api.top(self.id, ps_args=ps_args)
 
     def diff(self) -> builtins.list[FilesystemChange]:
@@ -376,13 +408,20 @@ class Container:
         return self.collection.api.changes(self.id)
 
     def export(self, chunk_size: int = 65536) -> Stream[bytes]:
-        """The filesystem as tar chunks."""
+        """The filesystem as tar chunks.
+
+        ``chunk_size``: the most bytes each chunk holds.
+        """
         return self.collection.api.export(self.id, chunk_size)
 
     def get_archive(
         self, path: str, chunk_size: int = 65536, encode_stream: bool = False
     ) -> tuple[Stream[bytes], PathStat]:
-        """A tar of ``path`` (chunks) and its stat."""
+        """A tar of ``path`` (chunks) and its stat.
+
+        ``chunk_size``: the most bytes per chunk; ``encode_stream`` is accepted for
+        docker-py compatibility (the tar is never re-encoded).
+        """
         return self.collection.api.get_archive(self.id, path, chunk_size)
 
     def put_archive(self, path: str, data: bytes | IO[bytes] | Iterable[bytes]) -> bool:
@@ -395,7 +434,11 @@ class Container:
     ) -> ContainerStatsResponse | Stream[ContainerStatsResponse] | Stream[bytes]:
         """One typed sample, or with ``stream`` a sample per second (typed, or
         raw JSON bytes when ``decode`` is false).  See ``cpu_percent`` and
-        ``memory_usage`` for what ``docker stats`` shows."""
+        ``memory_usage`` for what ``docker stats`` shows.
+
+        ``one_shot`` asks for a single sample without waiting for a second one to
+        compute CPU usage.
+        """
         if not stream:
             return self.collection.api.stats(self.id, one_shot=one_shot)
         if decode:
@@ -426,6 +469,10 @@ class Container:
             ``(stdout, stderr)`` with ``demux``); with ``stream`` an iterator and
             ``exit_code`` None; with ``socket`` the hijacked connection; with
             ``detach`` None.
+
+        ``stdin`` keeps stdin open, ``tty`` allocates a terminal, ``privileged``
+        runs with extended privileges, ``user`` as ``user[:group]``, ``environment``
+        a mapping or ``KEY=value`` list, ``workdir`` the directory to run in.
         """
         exec_api = self.collection.exec_api
         exec_id = exec_api.create(
