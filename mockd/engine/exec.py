@@ -6,7 +6,10 @@ it.  It runs in the container's filesystem, process table and pausable clock
 (``ContainerProcess.context``) with the container's environment and the
 exec's own ``Env`` on top; its output goes to whoever started it, not to the
 container's log.  A command that cannot be started is reported as runc does
-through dockerd: the message on the output stream and exit code 126.
+through dockerd: the message on the output stream and exit code 126.  A
+TTY exec has its own pty: ``\\n`` goes out as ``\\r\\n``, its size comes from
+``ConsoleSize`` and ``ExecResize`` (with SIGWINCH), and programs read it as
+``ctx.tty_size``.
 """
 
 from __future__ import annotations
@@ -20,15 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 from mockd.engine.framing import DEFAULT_DETACH_KEYS, parse_detach_keys
 from mockd.engine.logs import Stream
+from mockd.engine.runtime import onlcr
 from mockd.errors import Conflict, InvalidParameter, NotFound
 from mockd.programs.api import (
     EXIT_NOT_EXECUTABLE,
     CommandNotFound,
     ExecError,
     NoSuchFile,
+    Terminal,
     User,
 )
 from mockd.programs.runner import Process, start_program
+from mockd.programs.signals import SIGWINCH
 from mockd.programs.streams import EmptyInput, InputStream, Pipe
 
 if TYPE_CHECKING:
@@ -107,8 +113,7 @@ class _ExecOutput:
         if process is not None:
             await process.clock.wait_unpaused()  # a paused container's output blocks
         if self._owner.tty:
-            # A terminal's output processing (onlcr) turns "\n" into "\r\n".
-            data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+            data = onlcr(data)  # the exec's own pty
         self._owner._emit(self._stream, data)
 
 
@@ -131,7 +136,7 @@ class ExecInstance:
     exit_code: int | None = None
     pid: int = 0  # the host's PID, as dockerd reports
     can_remove: bool = False
-    console_size: tuple[int, int] = (0, 0)  # (height, width)
+    terminal: Terminal = field(default_factory=Terminal)  # its own pty, with a TTY
     run: ContainerProcess | None = None  # the run of the container it belongs to
     _stdin: Pipe | None = None
     _output: asyncio.Queue[tuple[Stream, bytes] | None] | None = None
@@ -198,8 +203,21 @@ class ExecInstance:
         await self._done.wait()
         return self.exit_code if self.exit_code is not None else EXIT_NOT_EXECUTABLE
 
+    @property
+    def console_size(self) -> tuple[int, int]:
+        """(height, width) of the exec's terminal."""
+        return self.terminal.size
+
     def resize(self, height: int, width: int) -> None:
-        self.console_size = (height, width)
+        """ExecResize: the pty's new size; its process gets SIGWINCH, as from the kernel."""
+        self.terminal.resize(height, width)
+        if self.tty and self._process is not None and not self._process.done:
+            self._process.send_signal(SIGWINCH)
+
+    def kill(self) -> None:
+        """SIGKILL the exec's process (a health probe that timed out)."""
+        if self._process is not None:
+            self._process.kill()
 
 
 class ExecStore:
@@ -220,6 +238,12 @@ class ExecStore:
         for exec_id in self.ids_for(container.id):
             del self._execs[exec_id]
         container.exec_ids.clear()
+
+    def forget(self, instance: ExecInstance) -> None:
+        """Drop one finished exec (health probes do not linger)."""
+        self._execs.pop(instance.id, None)
+        with contextlib.suppress(ValueError):
+            instance.container.exec_ids.remove(instance.id)
 
     def get(self, exec_id: str) -> ExecInstance:
         found = self._execs.get(exec_id)
@@ -261,8 +285,8 @@ class ExecStore:
             run=process,
         )
         size = body.get("ConsoleSize")
-        if isinstance(size, list) and len(size) == 2:
-            instance.console_size = (int(size[0]), int(size[1]))
+        if isinstance(size, list) and len(size) == 2 and all(size):
+            instance.terminal.resize(int(size[0]), int(size[1]))
         self._execs[instance.id] = instance
         container.exec_ids.append(instance.id)
         self._publish(instance, "exec_create: " + " ".join(argv), {"execID": instance.id})
@@ -312,6 +336,7 @@ class ExecStore:
         ctx.stdout = _ExecOutput(instance, "stdout")
         ctx.stderr = _ExecOutput(instance, "stdout" if instance.tty else "stderr")
         ctx.ppid = 0
+        ctx.terminal = instance.terminal
         try:
             started = start_program(ctx)
         except ExecError as error:

@@ -1,20 +1,26 @@
-"""A container's main process: the program, its stdio, signals, pause and exit.
+"""A container's processes and stdio: the program, its output, signals, pause, OOM and exit.
 
-This is the mock's runc + containerd-shim: :class:`ContainerProcess` starts
-``argv`` as PID 1 of a fresh process table (``mockd.programs``), routes its
-output both to the container's :class:`~mockd.engine.logs.LogStore` and to
-live attach subscribers, gives attach a stdin writer, delivers signals, and
-freezes the programs on ``pause`` (their clock stands still and their output
-blocks), as the freezer cgroup does.
+This is the mock's runc + containerd-shim.  :class:`OutputHub` is the
+container's stdio across its whole life (dockerd's ``StreamConfig``): it
+exists from create, keeps the log, and hands subscribers "the log so far +
+everything after" in one step, so an attach made before start, or one that
+replays the log, misses nothing and repeats nothing.  :class:`ContainerProcess`
+is one run: ``argv`` as PID 1 of a fresh process table (``mockd.programs``),
+output into the hub (through a terminal's ``\n`` → ``\r\n`` with a TTY),
+a stdin writer for attach, signals, the freezer's pause (the programs' clock
+stands still and their output blocks), the terminal's size, and the memory
+cgroup's OOM kill.
 
-Public surface (read by exec, attach, logs, stats, top):
-``start(argv, env, cwd, user, tty, stdin_open)``, ``stdin`` (``write``,
-``close`` = EOF), ``subscribe()``, ``signal(signum)``, ``pause()``,
-``resume()``, ``paused``, ``await wait()``, ``exit_code``, ``running``,
-``pid`` (the host PID of PID 1), ``host_pid(container_pid)``, ``processes``
-(the ``ProcessTable``), ``clock`` (the pausable clock programs see),
-``usage()``, ``context(...)`` (a ``ProgramContext`` for another process in
-this container, e.g. an exec).
+Public surface (read by exec, attach, logs, stats, top, health):
+``OutputHub(logs)``: ``subscribe(replay=...)``, ``stdin()``, ``publish``,
+``close()``.  ``ContainerProcess``: ``start(argv, env, cwd, user, tty,
+stdin_open)``, ``stdin`` (``write``, ``close`` = EOF), ``subscribe()``,
+``signal(signum)``, ``resize(rows, cols)``, ``terminal``, ``pause()``,
+``resume()``, ``paused``, ``await wait()``, ``exit_code``, ``oom_killed``,
+``memory_limit``, ``running``, ``pid`` (the host PID of PID 1),
+``host_pid(container_pid)``, ``processes`` (the ``ProcessTable``), ``clock``
+(the pausable clock programs see), ``usage()``, ``context(...)`` (a
+``ProgramContext`` for another process in this container, e.g. an exec).
 """
 
 from __future__ import annotations
@@ -24,18 +30,27 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from mockd.engine.clock import Clock
-from mockd.engine.logs import LogStore, Stream
+from mockd.engine.logs import MAX_LINE, LogStore, Stream
 from mockd.fs.api import FileSystem
-from mockd.programs.api import ProgramContext, User
+from mockd.programs.api import ProgramContext, Terminal, Usage, User
 from mockd.programs.process import ProcessTable
 from mockd.programs.registry import ProgramRegistry, default_registry
 from mockd.programs.runner import Process, start_program
-from mockd.programs.signals import SIGKILL, Signals
+from mockd.programs.signals import SIGKILL, SIGWINCH, Signals
 from mockd.programs.streams import EmptyInput, InputStream, Pipe
 
 # A process that reported nothing still uses some memory; ``docker stats``
 # of an idle busybox shows a few hundred KiB.
 BASE_MEMORY_BYTES = 400 * 1024
+
+
+def onlcr(data: bytes) -> bytes:
+    """A terminal's output processing (``onlcr``): every ``\n`` goes out as ``\r\n``.
+
+    Applied once, where the program writes, as the pty does: the log and
+    every reader then hold what the real engine's hold.
+    """
+    return data.replace(b"\n", b"\r\n")
 
 
 class PausableClock:
@@ -107,16 +122,138 @@ class PausableClock:
                     task.cancel()
 
 
+_Item = tuple[Stream, bytes]
+
+
+class OutputSubscription:
+    """What one reader of a container's output gets: a backlog, then live output.
+
+    Iterate it for ``(stream, data)`` pieces; it ends when the run it saw
+    (the current one, else the next) ends, or the container is removed.
+    ``close()`` unsubscribes (iterating to the end does too).
+    """
+
+    def __init__(self, hub: OutputHub, backlog: list[_Item]) -> None:
+        self._hub = hub
+        self.backlog = backlog
+        self._queue: asyncio.Queue[_Item | None] = asyncio.Queue()
+
+    def _put(self, item: _Item | None) -> None:
+        self._queue.put_nowait(item)
+
+    def __aiter__(self) -> AsyncIterator[_Item]:
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[_Item]:
+        try:
+            for item in self.backlog:
+                yield item
+            while True:
+                got = await self._queue.get()
+                if got is None:
+                    return
+                yield got
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._hub._unsubscribe(self)
+
+
+class OutputHub:
+    """A container's stdio over its whole life: the log, live readers, the current stdin.
+
+    Made at create, before any process exists (dockerd's ``StreamConfig``),
+    so ``docker run`` can attach before it starts the container.  Everything
+    here runs on the event loop without awaiting, so ``subscribe`` takes its
+    snapshot and registers in one step: no output can fall between the two.
+    """
+
+    def __init__(self, logs: LogStore) -> None:
+        self.logs = logs
+        self._subscribers: list[OutputSubscription] = []
+        # Bytes after the last line break of each stream: the log holds them
+        # back until their line ends, but a replaying reader must get them.
+        self._pending: dict[Stream, bytes] = {}
+        self._stdin: StdinWriter | None = None
+        self._stdin_ready = asyncio.Event()
+        self.closed = False
+
+    def subscribe(
+        self, *, replay: bool = False, stdout: bool = True, stderr: bool = True
+    ) -> OutputSubscription:
+        """Output from now on; with ``replay``, the log up to now first (partial lines included)."""
+        backlog: list[_Item] = []
+        if replay:
+            backlog = [(e.stream, e.data) for e in self.logs.read(stdout=stdout, stderr=stderr)]
+            backlog += [
+                (stream, data)
+                for stream, data in sorted(self._pending.items())
+                if data and (stdout if stream == "stdout" else stderr)
+            ]
+        subscription = OutputSubscription(self, backlog)
+        if self.closed:
+            subscription._put(None)
+        else:
+            self._subscribers.append(subscription)
+        return subscription
+
+    def _unsubscribe(self, subscription: OutputSubscription) -> None:
+        if subscription in self._subscribers:
+            self._subscribers.remove(subscription)
+
+    def publish(self, stream: Stream, data: bytes, time_ns: int) -> None:
+        self.logs.append(stream, data, time_ns)
+        tail = self._pending.get(stream, b"") + data
+        cut = tail.rfind(b"\n")
+        tail = tail[cut + 1 :] if cut >= 0 else tail
+        self._pending[stream] = tail[len(tail) - len(tail) % MAX_LINE :]  # as the log splits
+        for subscription in list(self._subscribers):
+            subscription._put((stream, data))
+
+    # -- runs ---------------------------------------------------------------
+
+    def run_started(self, stdin: StdinWriter) -> None:
+        self._stdin = stdin
+        self._stdin_ready.set()
+
+    def run_ended(self) -> None:
+        """The run's streams closed: partial lines become log lines, readers end."""
+        self.logs.flush()
+        self._pending.clear()
+        self._stdin = None
+        self._stdin_ready.clear()
+        subscribers, self._subscribers = self._subscribers, []
+        for subscription in subscribers:
+            subscription._put(None)
+
+    async def stdin(self) -> StdinWriter | None:
+        """The stdin of the current run, or of the next once it starts; ``None`` once removed."""
+        while self._stdin is None and not self.closed:
+            await self._stdin_ready.wait()
+        return self._stdin
+
+    def close(self) -> None:
+        """The container is removed: every reader ends, and nobody waits for a run."""
+        self.closed = True
+        self._stdin_ready.set()
+        subscribers, self._subscribers = self._subscribers, []
+        for subscription in subscribers:
+            subscription._put(None)
+
+
 class _Output:
-    """stdout or stderr of the container: to the log and every subscriber; blocks while paused."""
+    """stdout or stderr of the container: into its hub; blocks while paused."""
 
     def __init__(self, owner: ContainerProcess, stream: Stream) -> None:
         self._owner, self._stream = owner, stream
 
     async def write(self, data: bytes) -> None:
         if data:
-            await self._owner.clock.wait_unpaused()
-            self._owner._emit(self._stream, data)
+            owner = self._owner
+            await owner.clock.wait_unpaused()
+            data = onlcr(data) if owner.tty else data
+            owner.output.publish(self._stream, data, owner.clock.now_ns())
 
 
 class StdinWriter:
@@ -154,24 +291,32 @@ class ContainerProcess:
         *,
         fs: FileSystem,
         clock: Clock,
-        logs: LogStore,
+        output: OutputHub,
         pid: int,
         hostname: str,
         registry: ProgramRegistry | None = None,
+        memory_limit: int = 0,
+        tty_size: tuple[int, int] | None = None,
     ) -> None:
         self.fs = fs
         self.clock = PausableClock(clock)
-        self.logs = logs
+        self.output = output
         self.pid = pid  # the host's PID of PID 1
         self.hostname = hostname
         self.registry = registry if registry is not None else default_registry()
         self.processes = ProcessTable()
         self.stdin = StdinWriter(None)
         self.tty = False
+        self.terminal = Terminal(*tty_size) if tty_size else Terminal()
+        self.memory_limit = memory_limit  # HostConfig.Memory in bytes; 0: none
+        self.oom_killed = False
         self.exit_code: int | None = None
         self._main: Process | None = None
         self._done: asyncio.Future[int] | None = None
-        self._subscribers: list[asyncio.Queue[tuple[Stream, bytes] | None]] = []
+
+    @property
+    def logs(self) -> LogStore:
+        return self.output.logs
 
     # -- starting -----------------------------------------------------------
 
@@ -197,9 +342,11 @@ class ContainerProcess:
             stdout=_Output(self, "stdout"),
             stderr=_Output(self, "stdout" if tty else "stderr"),
             tty=tty,
+            terminal=self.terminal,
             clock=self.clock,
             processes=self.processes,
             registry=self.registry,
+            on_usage=self._on_usage,
         )
 
     def start(
@@ -213,53 +360,45 @@ class ContainerProcess:
     ) -> None:
         """Start ``argv`` as PID 1; raises an ``ExecError`` (nothing runs) when it cannot."""
         pipe = Pipe() if stdin_open else None
+        self.tty = tty
         ctx = self.context(argv, env=env, cwd=cwd, user=user, tty=tty, stdin=pipe)
         ctx.signals = Signals(init=True)
-        self.tty = tty
         self._main = start_program(ctx)
         self.stdin = StdinWriter(pipe)
+        self.output.run_started(self.stdin)
         self._done = asyncio.get_running_loop().create_future()
         asyncio.get_running_loop().create_task(self._reap(self._main))
 
     async def _reap(self, main: Process) -> None:
-        code = await main.wait()
+        try:
+            code = await main.wait()
+        except asyncio.CancelledError:
+            if not main.done:
+                raise  # the reaper itself is being cancelled
+            # Killed before its first step: the runner's task was cancelled
+            # before the program could turn the kill into an exit code.
+            self.processes.remove(main.pid)
+            code = 128 + SIGKILL
         # The kernel kills the rest of a PID namespace when its init ends.
         self.processes.kill_all(SIGKILL)
         self.exit_code = code
         self.clock.resume()
-        self.logs.flush()
-        for queue in self._subscribers:
-            queue.put_nowait(None)
-        self._subscribers.clear()
+        self.output.run_ended()
         if self._done is not None and not self._done.done():
             self._done.set_result(code)
 
     # -- output ---------------------------------------------------------------
 
-    def _emit(self, stream: Stream, data: bytes) -> None:
-        self.logs.append(stream, data, self.clock.now_ns())
-        for queue in self._subscribers:
-            queue.put_nowait((stream, data))
-
     async def subscribe(self) -> AsyncIterator[tuple[Stream, bytes]]:
-        """Output from now on, as written (not split in lines), until the process ends.
+        """This run's output from now on, as written (not split in lines), until it ends.
 
-        With a TTY everything arrives as ``"stdout"``.  Subscribe before
-        starting stdin traffic so nothing is missed.
+        With a TTY everything arrives as ``"stdout"``.  To miss nothing of a
+        run that has not started yet, subscribe to the container's hub instead.
         """
         if not self.running:
             return
-        queue: asyncio.Queue[tuple[Stream, bytes] | None] = asyncio.Queue()
-        self._subscribers.append(queue)
-        try:
-            while True:
-                item = await queue.get()
-                if item is None:
-                    return
-                yield item
-        finally:
-            if queue in self._subscribers:
-                self._subscribers.remove(queue)
+        async for item in self.output.subscribe():
+            yield item
 
     # -- control --------------------------------------------------------------
 
@@ -279,6 +418,12 @@ class ContainerProcess:
             self.clock.resume()
         self._main.send_signal(signum)
 
+    def resize(self, rows: int, cols: int) -> None:
+        """The pty's new size; with a TTY the kernel tells the foreground process (SIGWINCH)."""
+        self.terminal.resize(rows, cols)
+        if self.tty:
+            self.signal(SIGWINCH)
+
     def pause(self) -> None:
         self.clock.pause()
         for info in self.processes.list():
@@ -294,6 +439,21 @@ class ContainerProcess:
         if self._done is None:
             raise RuntimeError("the process was never started")
         return await asyncio.shield(self._done)
+
+    # -- the memory cgroup ------------------------------------------------------
+
+    def _on_usage(self, pid: int, usage: Usage) -> None:
+        """A program reported its use: over the limit, the OOM killer ends the container.
+
+        The kernel charges the whole cgroup (``usage()``, what ``docker stats``
+        shows) and, with Docker's one-process-tree containers, the kill that
+        matters is PID 1's: SIGKILL, exit 137, ``State.OOMKilled``.
+        """
+        if usage.memory_bytes is None or not self.memory_limit or not self.running:
+            return
+        if self.usage().memory_bytes > self.memory_limit:
+            self.oom_killed = True
+            self.signal(SIGKILL)
 
     # -- what top and stats read ----------------------------------------------
 

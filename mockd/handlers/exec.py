@@ -10,13 +10,17 @@ from mockd.engine.containers import containers_of
 from mockd.engine.exec import exec_store
 from mockd.errors import DaemonError, InvalidParameter
 from mockd.handlers.registry import operation
-from mockd.handlers.streams import output_content_type, parse_size, pump_stdin, run_streams
+from mockd.handlers.streams import (
+    exec_start_delay,
+    output_content_type,
+    parse_size,
+    pump_stdin,
+    run_streams,
+)
 from mockd.http import HijackedStream, HijackResponse, Reply, Request, Response, json_response
 
 if TYPE_CHECKING:
     from mockd.engine import Engine
-
-START_DELAY = 0.05  # seconds of wall time, not engine time: it is about the wire
 
 
 def _body(req: Request) -> dict[str, Any]:
@@ -44,6 +48,7 @@ async def exec_start(req: Request, engine: Engine) -> Reply:
         store.start(instance, attach=False)
         return Response(status=200, body=b"", content_type=None)
     tty = instance.tty
+    delay = exec_start_delay(req)
     want = frozenset(
         name
         for name, wanted in (("stdout", instance.open_stdout), ("stderr", instance.open_stderr))
@@ -53,10 +58,9 @@ async def exec_start(req: Request, engine: Engine) -> Reply:
     async def run(conn: HijackedStream) -> None:
         # As dockerd: the program starts once the client has the 101, and a
         # failure to start is reported on the stream, not as a status.  The
-        # pause stands for runc's start-up time: docker-py reads the head
-        # through a buffer and then the raw socket, so output that arrives
-        # with the head would be lost to it.
-        await asyncio.sleep(START_DELAY)
+        # pause (for docker-py only, in effect) is explained in streams.py.
+        if delay > 0:
+            await asyncio.sleep(delay)
         try:
             store.start(instance, attach=True)
         except DaemonError as error:

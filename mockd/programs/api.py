@@ -57,6 +57,25 @@ class User:
     group_name: str = "root"
 
 
+@dataclass(eq=False)
+class Terminal:
+    """The pseudo-terminal a container's (or a TTY exec's) processes share.
+
+    Mutable and shared, not copied into each child context: a resize through
+    the API is seen at once by every process on that terminal, as with a pty.
+    """
+
+    rows: int = 24
+    cols: int = 80
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rows, self.cols
+
+    def resize(self, rows: int, cols: int) -> None:
+        self.rows, self.cols = rows, cols
+
+
 @dataclass(frozen=True)
 class Usage:
     memory_bytes: int | None
@@ -138,6 +157,7 @@ class ProgramContext:
     stdout: OutputStream = field(default_factory=NullOutput)
     stderr: OutputStream = field(default_factory=NullOutput)
     tty: bool = False  # stdin/stdout are a terminal (``docker run -t``)
+    terminal: Terminal = field(default_factory=Terminal)  # its size, when ``tty``
     clock: ProgramClock = field(default_factory=_default_clock)
     signals: Signals = field(default_factory=Signals)
     processes: ProcessTable = field(default_factory=ProcessTable)
@@ -146,6 +166,11 @@ class ProgramContext:
     ppid: int = 0
     on_usage: Callable[[int, Usage], None] | None = None  # (pid, usage), for ``docker stats``
     umask: int = 0o022
+
+    @property
+    def tty_size(self) -> tuple[int, int]:
+        """(rows, cols) of the terminal, as ``TIOCGWINSZ`` reads it (``stty size``)."""
+        return self.terminal.size
 
     def report_usage(
         self, *, memory_bytes: int | None = None, cpu_seconds: float | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 
 from mockd.programs.api import ProgramContext
-from mockd.programs.applets import files, process, system, text
+from mockd.programs.applets import files, process, system, terminal, text
 from mockd.programs.applets._common import Applet
 
 APPLETS: dict[str, Applet] = {
@@ -30,6 +30,8 @@ APPLETS: dict[str, Applet] = {
     "id": system.id_, "whoami": system.whoami, "hostname": system.hostname,
     "uname": system.uname, "nproc": system.nproc, "free": system.free, "date": system.date,
     "test": system.test, "[": system.test, "[[": system.test,
+    # terminal
+    "stty": terminal.stty,
 }  # fmt: skip
 
 _SHELLS = frozenset({"sh", "ash"})

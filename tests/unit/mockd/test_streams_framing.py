@@ -120,9 +120,11 @@ def test_tail() -> None:
     assert parse_tail(None) == -1
 
 
-def test_onlcr_is_idempotent() -> None:
-    assert onlcr(b"a\nb\r\n") == b"a\r\nb\r\n"
-    assert onlcr(onlcr(b"a\n")) == b"a\r\n"
+def test_onlcr_maps_every_newline_as_a_pty_does() -> None:
+    # A real pty is not idempotent: dockerd logs ``printf 'a\r\nb\n'`` on a TTY
+    # as ``a\r\r\nb\r\n``, so the conversion must run exactly once.
+    assert onlcr(b"a\nb\r\n") == b"a\r\nb\r\r\n"
+    assert onlcr(b"no newline") == b"no newline"
 
 
 # -- stats ---------------------------------------------------------------------------
