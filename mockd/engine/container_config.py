@@ -11,9 +11,13 @@ dicts of the API, so the stored value is exactly what inspect echoes.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import os
 import re
+from collections.abc import Callable
 from typing import Any
 
+from mockd.engine.mounts import MountPoint
 from mockd.errors import InvalidParameter
 
 MIN_MEMORY = 6 * 1024 * 1024  # linuxMinMemory
@@ -256,3 +260,112 @@ def validate_host_config(host: dict[str, Any], ncpu: int) -> None:
     validate_restart_policy(
         host.get("RestartPolicy") or {}, auto_remove=bool(host.get("AutoRemove"))
     )
+
+
+# -- mounts ------------------------------------------------------------------
+
+_PROPAGATIONS = ("private", "rprivate", "shared", "rshared", "slave", "rslave")
+
+
+def _mount_error(kind: str, reason: str) -> InvalidParameter:
+    return InvalidParameter(f'invalid mount config for type "{kind}": {reason}')
+
+
+def _absolute(kind: str, target: str) -> str:
+    if not target.startswith("/"):
+        raise _mount_error(kind, f"invalid mount path: '{target}' mount path must be absolute")
+    return "/" + "/".join(p for p in target.split("/") if p and p != ".")
+
+
+def _bind_spec(spec: str) -> MountPoint:
+    """One ``Binds`` entry: ``name:/dst[:opts]`` (a volume) or ``/host:/dst[:opts]`` (a bind)."""
+    fields = spec.split(":")
+    if len(fields) not in (2, 3) or not fields[0] or not fields[1]:
+        raise InvalidParameter(f"invalid volume specification: '{spec}'")
+    source, target = fields[0], fields[1]
+    opts = fields[2].split(",") if len(fields) == 3 and fields[2] else []
+    kind = "bind" if source.startswith("/") else "volume"
+    destination = _absolute(kind, target)
+    for opt in opts:
+        if opt not in ("ro", "rw", "z", "Z", "nocopy", *_PROPAGATIONS):
+            raise InvalidParameter(f"invalid mode: {opt}")
+    propagation = next((o for o in opts if o in _PROPAGATIONS), "")
+    mode = ",".join(opts)
+    if kind == "bind":
+        return MountPoint(
+            "bind", destination, rw="ro" not in opts, source=source, mode=mode,
+            propagation=propagation or "rprivate",
+        )  # fmt: skip
+    # dockerd 20.10 shows a named volume's Binds entry with the SELinux "z" mode.
+    return MountPoint(
+        "volume", destination, rw="ro" not in opts, name=source, mode=mode or "z",
+        copy_data="nocopy" not in opts,
+    )  # fmt: skip
+
+
+def _mount_spec(spec: dict[str, Any]) -> MountPoint:
+    """One ``Mounts`` entry (``--mount``)."""
+    kind = str(spec.get("Type") or "")
+    source = str(spec.get("Source") or "")
+    target = str(spec.get("Target") or "")
+    if not target:
+        raise _mount_error(kind, "field Target must not be empty")
+    destination = _absolute(kind, target)
+    rw = not spec.get("ReadOnly")
+    if kind == "bind":
+        if not source:
+            raise _mount_error(kind, "field Source must not be empty")
+        if not os.path.exists(source):
+            raise _mount_error(kind, f"bind source path does not exist: {source}")
+        propagation = str((spec.get("BindOptions") or {}).get("Propagation") or "rprivate")
+        return MountPoint("bind", destination, rw=rw, source=source, propagation=propagation)
+    if kind == "volume":
+        nocopy = bool((spec.get("VolumeOptions") or {}).get("NoCopy"))
+        return MountPoint(
+            "volume", destination, rw=rw, name=source, anonymous=not source, copy_data=not nocopy
+        )
+    if kind == "tmpfs":
+        if source:
+            raise _mount_error(kind, "field Source must not be specified")
+        return MountPoint("tmpfs", destination, rw=rw)
+    raise _mount_error(kind, "mount type unknown")
+
+
+def mount_points(
+    config: dict[str, Any],
+    host: dict[str, Any],
+    volumes_from: Callable[[str], list[MountPoint]],
+) -> list[MountPoint]:
+    """A new container's mount points, from VolumesFrom, Binds, Mounts, Tmpfs and Volumes.
+
+    Later sources override earlier ones at the same destination, as dockerd's
+    ``registerMountPoints`` does; a destination given twice by Binds or Mounts
+    is dockerd's ``Duplicate mount point``.  ``volumes_from`` gives another
+    container's mount points.
+    """
+    by_dest: dict[str, MountPoint] = {}
+    for entry in host.get("VolumesFrom") or []:
+        ref, _, mode = str(entry).partition(":")
+        for point in volumes_from(ref):
+            copied = dataclasses.replace(point)
+            if mode in ("ro", "rw"):
+                copied.rw = mode == "rw"
+            by_dest[copied.destination] = copied
+    explicit: set[str] = set()
+    given = [_bind_spec(str(b)) for b in host.get("Binds") or []]
+    given += [_mount_spec(dict(m)) for m in host.get("Mounts") or []]
+    for point in given:
+        if point.destination in explicit:
+            raise InvalidParameter(f"Duplicate mount point: {point.destination}")
+        explicit.add(point.destination)
+        by_dest[point.destination] = point
+    for target in host.get("Tmpfs") or {}:
+        destination = _absolute("tmpfs", str(target))
+        if destination in explicit:
+            raise InvalidParameter(f"Duplicate mount point: {destination}")
+        by_dest[destination] = MountPoint("tmpfs", destination, listed=False)
+    for target in config.get("Volumes") or {}:
+        destination = _absolute("volume", str(target))
+        if destination not in by_dest:  # image VOLUMEs and -v /path: anonymous volumes
+            by_dest[destination] = MountPoint("volume", destination, anonymous=True)
+    return list(by_dest.values())

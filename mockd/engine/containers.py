@@ -5,26 +5,32 @@ Public surface (stable; exec, attach, logs, stats and resize build on it):
 * ``Container``: ``id``, ``name`` (with its ``/``), ``created_ns``, ``config``
   and ``host_config`` (API JSON dicts, as inspect echoes them), ``image_id``,
   ``state`` (``ContainerState``: status, pid, exit_code, error, started/
-  finished times, oom_killed, restarting...), ``fs`` (a ``ContainerFS`` over
-  the image), ``logs`` (``LogStore``), ``process`` (the running
-  ``runtime.ContainerProcess`` or ``None``), ``restart_count``,
-  ``network`` (``NetworkAttachment`` or ``None``), ``exec_ids``,
-  ``running`` / ``paused`` properties, ``argv``, ``env``, ``short_id``.
-* ``ContainerStore`` (``engine.containers``, see ``containers_of``):
+  finished times, oom_killed, restarting...), ``fs`` (the container's own
+  copy-on-write ``ContainerFS`` over the image: what diff, export and commit
+  see), ``rootfs`` (``mounts.MountTable``: ``fs`` with the volumes, binds and
+  tmpfs in front, what processes see), ``mount_points``, ``ports`` (the
+  published ports while running), ``logs`` (``LogStore``), ``process`` (the
+  running ``runtime.ContainerProcess`` or ``None``), ``restart_count``,
+  ``exec_ids``, ``running`` / ``paused`` properties, ``argv``, ``env``,
+  ``short_id``, ``network`` (its first ``networks.Endpoint`` while running).
+* ``ContainerStore`` (``engine.containers``):
   ``get(ref)`` (full ID, unique ID prefix, name with or without ``/``;
   ``NotFound("No such container: x")``), ``all()``, ``create``, ``start``,
   ``stop``, ``kill``, ``restart``, ``pause``, ``unpause``, ``wait``,
   ``delete``, ``rename``, ``update``, ``inspect``, ``list_containers``, ``top``,
   ``changes``, ``export``, ``archive_*``, ``prune``, ``event(container,
-  action, **attrs)``, ``allocate_host_pids(n)``.
+  action, **attrs)``, ``allocate_host_pids(n)``, ``counts()`` (for /info).
 * Hooks: ``on_remove`` (callables run with the container being removed, and
-  whether anonymous volumes go too: the volumes area plugs in there).
+  whether anonymous volumes go too).
+
+Volumes, networks and published ports are the other areas' (``engine.volumes``
+through ``mounts.ContainerMounts``, ``engine.networks``, ``ports.PortAllocator``);
+this module calls them at create, start, stop and removal.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import shlex
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -45,12 +51,27 @@ from mockd.engine.container_config import (
     validate_resources,
     validate_restart_policy,
 )
+from mockd.engine.container_config import mount_points as parse_mount_points
+from mockd.engine.health import (
+    Health,
+    HealthMonitor,
+    health_status,
+    health_suffix,
+    validate_health_filter,
+    validate_healthcheck,
+)
 from mockd.engine.ids import short_id
-from mockd.engine.images import ImageUser, images_of
+from mockd.engine.images import ImageUser
 from mockd.engine.logs import LogStore
-from mockd.engine.runtime import ContainerProcess
+from mockd.engine.mounts import ContainerMounts, Mount, MountPoint, MountTable
+from mockd.engine.networks import Endpoint, Network
+from mockd.engine.ports import PortAllocator, PortInUse, PortMap, summary_ports
+from mockd.engine.runtime import ContainerProcess, OutputHub
+from mockd.engine.system import ContainerCounts
 from mockd.errors import Conflict, InvalidParameter, NotFound, NotModified, SystemError_
-from mockd.fs import ContainerFS, extract_into, path_stat, path_stat_header
+from mockd.filter_time import until_ns as filter_until_ns
+from mockd.fs import ContainerFS, MemoryFileSystem, extract_into, path_stat, path_stat_header
+from mockd.fs.api import FileSystem
 from mockd.fs.archive import tar_of_view
 from mockd.fs.errors import TarSafetyError
 from mockd.programs.api import CommandNotFound, ExecError, NoSuchFile, User
@@ -71,6 +92,7 @@ LIST_FILTERS = (
     "label", "name", "network", "publish", "since", "status", "volume",
 )  # fmt: skip
 PRUNE_FILTERS = ("label", "label!", "until")
+ETC_FILES = ("hostname", "hosts", "resolv.conf")  # what dockerd mounts over the image's /etc
 
 
 # -- state -----------------------------------------------------------------
@@ -86,8 +108,10 @@ class ContainerState:
     dead: bool = False
     started_at_ns: int = 0
     finished_at_ns: int = 0
+    health: Health | None = None  # with a Healthcheck, once started (``engine.health``)
 
     def as_dict(self) -> dict[str, Any]:
+        health = {"Health": self.health.as_dict()} if self.health is not None else {}
         return {
             "Status": self.status,
             "Running": self.status in ("running", "paused", "restarting"),
@@ -100,18 +124,7 @@ class ContainerState:
             "Error": self.error,
             "StartedAt": rfc3339_nano(self.started_at_ns) if self.started_at_ns else ZERO_TIME,
             "FinishedAt": rfc3339_nano(self.finished_at_ns) if self.finished_at_ns else ZERO_TIME,
-        }
-
-
-@dataclass
-class NetworkAttachment:
-    """The container's place on the default bridge while it runs (networks come later)."""
-
-    ip: str
-    mac: str
-    gateway: str = "172.17.0.1"
-    prefix_len: int = 16
-    endpoint_id: str = ""
+        } | health  # last, as dockerd orders it
 
 
 @dataclass(eq=False)
@@ -128,9 +141,15 @@ class Container:
     state: ContainerState = field(default_factory=ContainerState)
     process: ContainerProcess | None = None
     restart_count: int = 0
-    network: NetworkAttachment | None = None
     exec_ids: list[str] = field(default_factory=list)
     sandbox_id: str = ""
+    mount_points: list[MountPoint] = field(default_factory=list)
+    rootfs: MountTable | None = None
+    ports: PortMap = field(default_factory=dict)  # NetworkSettings.Ports while running
+    network: Endpoint | None = None  # its first endpoint while running (NetworkMode's)
+    # dockerd's /var/lib/docker/containers/<id>: hostname, hosts and resolv.conf,
+    # bind-mounted over /etc, so they are not in the container's layer (nor its diff).
+    config_dir: MemoryFileSystem = field(default_factory=MemoryFileSystem)
     # Internal bookkeeping of the lifecycle:
     stopping: bool = False  # a user stop/kill: restart policies stand down
     has_been_started: bool = False
@@ -139,6 +158,11 @@ class Container:
     _exit_waiters: list[asyncio.Future[int]] = field(default_factory=list)
     _remove_waiters: list[asyncio.Future[int]] = field(default_factory=list)
     _restart_task: asyncio.Task[None] | None = None
+    # Its stdio across its whole life (attach before start, log replay): runtime's hub.
+    output: OutputHub = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.output = OutputHub(self.logs)
 
     @property
     def short_id(self) -> str:
@@ -172,14 +196,19 @@ class Container:
     def hostname(self) -> str:
         return str(self.config.get("Hostname") or self.short_id)
 
+    @property
+    def view(self) -> FileSystem:
+        """The filesystem processes see: the container's layer with its mounts."""
+        return self.rootfs if self.rootfs is not None else self.fs
+
+    @property
+    def network_mode(self) -> str:
+        return str(self.host_config.get("NetworkMode") or "default")
+
 
 def containers_of(engine: Engine) -> ContainerStore:
-    """``engine.containers``, made on first use until the Engine builds it itself."""
-    store = getattr(engine, "containers", None)
-    if not isinstance(store, ContainerStore):
-        store = ContainerStore(engine)
-        engine.containers = store  # type: ignore[attr-defined]
-    return store
+    """``engine.containers`` (the Engine builds it)."""
+    return engine.containers
 
 
 def human_duration(seconds: float) -> str:
@@ -210,6 +239,17 @@ def human_duration(seconds: float) -> str:
     return f"{hours // 24 // 365} years"
 
 
+def _console_size(host: Mapping[str, Any]) -> tuple[int, int] | None:
+    """HostConfig.ConsoleSize ([height, width]) when given; ``None``: the default size."""
+    size = host.get("ConsoleSize") or []
+    return (int(size[0]), int(size[1])) if len(size) == 2 and all(size) else None
+
+
+def _any_port(wanted: list[str], ports: set[str]) -> bool:
+    """The ``publish``/``expose`` filters: ``80`` means ``80/tcp``; no values match all."""
+    return not wanted or any((v if "/" in v else f"{v}/tcp") in ports for v in wanted)
+
+
 def _start_error(err: ExecError) -> str:
     reason = err.reason
     if isinstance(err, NoSuchFile):
@@ -229,12 +269,15 @@ class ContainerStore:
         self._by_id: dict[str, Container] = {}
         self._names: dict[str, str] = {}  # "/name" -> id
         self._next_pid = FIRST_PID
-        self._ips: dict[int, str] = {}  # last octet pair index -> container id
         self.on_remove: list[Callable[[Container, bool], None]] = []
         self.registry = default_registry()
         catalog.register_programs(self.registry)  # hello-world's /hello
-        self.images = images_of(engine)
+        self.images = engine.images
         self.images.in_use_by = self.users_of_image
+        self.networks = engine.networks
+        self.mounts = ContainerMounts(engine.volumes)
+        self.ports = PortAllocator()
+        self.health = HealthMonitor(engine)
 
     # -- lookup ------------------------------------------------------------
 
@@ -258,6 +301,13 @@ class ContainerStore:
         if hits:
             return hits[0]
         raise NotFound(f"No such container: {ref}")
+
+    def counts(self) -> ContainerCounts:
+        """For /info: all, running (restarting too, as dockerd), paused, and the rest."""
+        every = list(self._by_id.values())
+        running = sum(1 for c in every if c.state.status in ("running", "restarting"))
+        paused = sum(1 for c in every if c.paused)
+        return ContainerCounts(len(every), running, paused, len(every) - running - paused)
 
     def users_of_image(self, image_id: str) -> list[ImageUser]:
         return [ImageUser(c.id, c.running) for c in self.all() if c.image_id == image_id]
@@ -285,6 +335,7 @@ class ContainerStore:
         if not image_ref:
             raise InvalidParameter("Config cannot be empty in order to create a container")
         stored_name = validate_name(name) if name else ""
+        validate_healthcheck(user_config)
         host = normalize_host_config(body.get("HostConfig"))
         validate_host_config(host, self._ncpu())
         image = self.images.get(image_ref)
@@ -296,11 +347,17 @@ class ContainerStore:
                 f'"{self._names[stored_name]}". You have to remove (or rename) that container '
                 "to be able to reuse that name."
             )
+        networks = self._requested_networks(host, body.get("NetworkingConfig"))
+        points = parse_mount_points(config, host, self._mount_points_of)
+        warnings: list[str] = []
+        if host.get("NetworkMode") == "host" and host.get("PortBindings"):
+            warnings.append("Published ports are discarded when using host network mode")
         cid = self.engine.ids.new_id()
         if not stored_name:
             stored_name = self._generate_name()
         if not config.get("Hostname"):
             config["Hostname"] = short_id(cid)
+        image_view = image.rootfs_view()
         container = Container(
             id=cid,
             name=stored_name,
@@ -308,13 +365,51 @@ class ContainerStore:
             config=config,
             host_config=host,
             image_id=image.id,
-            fs=ContainerFS(image.rootfs_view(), clock=self.clock.now),
+            fs=ContainerFS(image_view, clock=self.clock.now),
             argv=argv,
+            mount_points=points,
         )
+        container.rootfs = self.mounts.prepare(cid, points, image_view, container.fs)
+        for name in ETC_FILES:
+            container.rootfs.add(Mount(f"/etc/{name}", container.config_dir, source=f"/{name}"))
+        try:
+            for network, settings in networks:
+                ipam = settings.get("IPAMConfig") or {}
+                self.networks.connect(
+                    network, cid, stored_name.lstrip("/"), aliases=settings.get("Aliases") or (),
+                    ipv4=str(ipam.get("IPv4Address") or ""), links=settings.get("Links") or (),
+                    running=False,
+                )  # fmt: skip
+        except Exception:  # a bad endpoint config: nothing of this container stays behind
+            self.networks.forget(cid)
+            self.mounts.release(cid, points, remove_anonymous=True)
+            raise
         self._by_id[cid] = container
         self._names[stored_name] = cid
         self.event(container, "create")
-        return container, []
+        return container, warnings
+
+    def _requested_networks(
+        self, host: Mapping[str, Any], networking: Mapping[str, Any] | None
+    ) -> list[tuple[Network, dict[str, Any]]]:
+        """The networks a new container joins: its NetworkMode's, then EndpointsConfig's."""
+        mode = str(host.get("NetworkMode") or "default")
+        if mode.startswith("container:"):
+            return []  # it shares another container's stack and has no endpoints of its own
+        endpoints = dict((networking or {}).get("EndpointsConfig") or {})
+        primary = self.networks.get("bridge" if mode == "default" else mode)
+        out = [
+            (primary, dict(endpoints.pop(mode, None) or endpoints.pop(primary.name, None) or {}))
+        ]
+        for ref, settings in endpoints.items():
+            network = self.networks.get(ref)
+            if network.id != primary.id:
+                out.append((network, dict(settings or {})))
+        return out
+
+    def _mount_points_of(self, ref: str) -> list[MountPoint]:
+        """For VolumesFrom: another container's volumes and binds."""
+        return [p for p in self.get(ref).mount_points if p.type in ("volume", "bind")]
 
     def _generate_name(self) -> str:
         for retry in range(6):
@@ -332,45 +427,59 @@ class ContainerStore:
         return first
 
     def _attach_network(self, c: Container) -> None:
-        if c.host_config.get("NetworkMode") in ("none", "host"):
-            return
-        used = set(self._ips)
-        n = next(i for i in range(2, 65534) if i not in used)
-        self._ips[n] = c.id
-        c.network = NetworkAttachment(
-            ip=f"172.17.{n // 256}.{n % 256}",
-            mac=f"02:42:ac:11:{n // 256:02x}:{n % 256:02x}",
-            endpoint_id=self.engine.ids.new_id(),
-        )
+        """At start: endpoints on the container's networks, then its published ports."""
+        endpoints = self.networks.activate(c.id, c.name.lstrip("/"))
+        c.network = endpoints[0] if endpoints else None
+        if not c.sandbox_id:
+            c.sandbox_id = self.engine.ids.new_id()
+        if c.network_mode in ("host", "none") or c.network_mode.startswith("container:"):
+            return  # no ports of its own: dockerd discards them (a warning at create)
+        try:
+            c.ports = self.ports.publish(
+                c.id, c.host_config.get("PortBindings"), c.config.get("ExposedPorts"),
+                publish_all=bool(c.host_config.get("PublishAllPorts")),
+            )  # fmt: skip
+        except PortInUse as err:
+            self.networks.deactivate(c.id)
+            c.network = None
+            endpoint = endpoints[0].endpoint_id if endpoints else ""
+            raise SystemError_(
+                "driver failed programming external connectivity on endpoint "
+                f"{c.name.lstrip('/')} ({endpoint}): {err.reason}"
+            ) from None
 
     def _release_network(self, c: Container) -> None:
-        for n, cid in list(self._ips.items()):
-            if cid == c.id:
-                del self._ips[n]
+        self.ports.release(c.id)
+        c.ports = {}
         c.network = None
+        self.networks.deactivate(c.id)
+
+    def _primary_address(self, c: Container) -> str:
+        for settings in self.networks.endpoint_settings(c.id).values():
+            if settings["IPAddress"]:
+                return str(settings["IPAddress"])
+        return ""
 
     def _write_etc_files(self, c: Container) -> None:
-        fs = c.fs
-        with contextlib.suppress(OSError):
-            if not fs.is_dir("/etc"):
-                fs.mkdir("/etc", parents=True)
-            fs.write_file("/etc/hostname", (c.hostname + "\n").encode())
-            lines = [
-                "127.0.0.1\tlocalhost",
-                "::1\tlocalhost ip6-localhost ip6-loopback",
-                "fe00::0\tip6-localnet",
-                "ff00::0\tip6-mcastprefix",
-                "ff02::1\tip6-allnodes",
-                "ff02::2\tip6-allrouters",
-            ]
-            if c.network is not None:
-                lines.append(f"{c.network.ip}\t{c.hostname}")
-            fs.write_file("/etc/hosts", ("\n".join(lines) + "\n").encode())
-            dns = c.host_config.get("Dns") or ["8.8.8.8", "8.8.4.4"]
-            resolv = "".join(f"nameserver {d}\n" for d in dns)
-            for search in c.host_config.get("DnsSearch") or []:
-                resolv += f"search {search}\n"
-            fs.write_file("/etc/resolv.conf", resolv.encode())
+        files = c.config_dir
+        lines = [
+            "127.0.0.1\tlocalhost",
+            "::1\tlocalhost ip6-localhost ip6-loopback",
+            "fe00::0\tip6-localnet",
+            "ff00::0\tip6-mcastprefix",
+            "ff02::1\tip6-allnodes",
+            "ff02::2\tip6-allrouters",
+        ]
+        address = self._primary_address(c)
+        if address:
+            lines.append(f"{address}\t{c.hostname}")
+        dns = c.host_config.get("Dns") or ["8.8.8.8", "8.8.4.4"]
+        resolv = "".join(f"nameserver {d}\n" for d in dns)
+        for search in c.host_config.get("DnsSearch") or []:
+            resolv += f"search {search}\n"
+        files.write_file("/hostname", (c.hostname + "\n").encode())
+        files.write_file("/hosts", ("\n".join(lines) + "\n").encode())
+        files.write_file("/resolv.conf", resolv.encode())
 
     def _user(self, c: Container) -> User:
         spec = str(c.config.get("User") or "")
@@ -395,16 +504,23 @@ class ContainerStore:
         self.event(c, "start")
 
     def _run(self, c: Container) -> None:
-        self._attach_network(c)
+        try:
+            self._attach_network(c)
+        except (InvalidParameter, SystemError_) as err:  # dockerd records these, then replies
+            c.state.error = str(err)
+            c.state.exit_code = 128
+            raise
         self._write_etc_files(c)
         pid = self.allocate_host_pids(64)
         process = ContainerProcess(
-            fs=c.fs,
+            fs=c.view,
             clock=self.clock,
-            logs=c.logs,
+            output=c.output,
             pid=pid,
             hostname=c.hostname,
             registry=self.registry,
+            memory_limit=int(c.host_config.get("Memory") or 0),
+            tty_size=_console_size(c.host_config),
         )
         env = c.env
         env.setdefault("HOSTNAME", c.hostname)
@@ -431,7 +547,11 @@ class ContainerStore:
         c.logs.open()
         c.process = process
         c.has_been_started = True
-        c.state = ContainerState(status="running", pid=pid, started_at_ns=self.clock.now_ns())
+        if c.rootfs is not None:
+            self.mounts.start(c.id, c.mount_points, c.rootfs)
+        c.state = ContainerState(status="running", pid=pid, started_at_ns=self.clock.now_ns(),
+                                 health=c.state.health)  # fmt: skip
+        self.health.start(c)
         asyncio.get_running_loop().create_task(self._watch(c, process))
 
     async def _watch(self, c: Container, process: ContainerProcess) -> None:
@@ -445,7 +565,13 @@ class ContainerStore:
         c.state.exit_code = code
         c.state.finished_at_ns = self.clock.now_ns()
         self._release_network(c)
+        if c.rootfs is not None:
+            self.mounts.stop(c.id, c.mount_points, c.rootfs)
         c.logs.close()
+        self.health.stop(c)
+        if process.oom_killed:  # the kernel's OOM kill: its event comes before die
+            c.state.oom_killed = True
+            self.event(c, "oom")
         self.event(c, "die", exitCode=str(code))
         self._resolve(c._exit_waiters, code)
         if self._should_restart(c, code):
@@ -477,7 +603,8 @@ class ContainerStore:
             return
         try:
             self._run(c)
-        except InvalidParameter:
+        except (InvalidParameter, SystemError_):  # cannot run, or its port is taken now
+            c.state.status = "exited"
             return
         self.event(c, "start")
 
@@ -644,6 +771,9 @@ class ContainerStore:
         c.removed = True
         for hook in self.on_remove:
             hook(c, volumes)
+        self.networks.forget(c.id)
+        self.mounts.release(c.id, c.mount_points, remove_anonymous=volumes)
+        c.output.close()
         self._by_id.pop(c.id, None)
         if self._names.get(c.name) == c.id:
             del self._names[c.name]
@@ -698,37 +828,50 @@ class ContainerStore:
                 "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0),
             }
         c.host_config = merged
+        if c.process is not None:  # the memory cgroup's limit changes at once
+            c.process.memory_limit = int(merged.get("Memory") or 0)
         self.event(c, "update")
         return []
 
     # -- inspect and list ------------------------------------------------------
 
-    def _network_settings(self, c: Container, *, summary: bool = False) -> dict[str, Any]:
-        net = c.network
-        endpoint = {
-            "IPAMConfig": None, "Links": None, "Aliases": None,
-            "NetworkID": "", "EndpointID": net.endpoint_id if net else "",
-            "Gateway": net.gateway if net else "", "IPAddress": net.ip if net else "",
-            "IPPrefixLen": net.prefix_len if net else 0, "IPv6Gateway": "",
-            "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
-            "MacAddress": net.mac if net else "", "DriverOpts": None,
-        }  # fmt: skip
-        networks = (
-            {} if c.host_config.get("NetworkMode") in ("none", "host") else {"bridge": endpoint}
-        )
+    def _network_settings(
+        self, c: Container, api_version: tuple[int, int], *, summary: bool = False
+    ) -> dict[str, Any]:
+        """NetworkSettings from the network store (so both sides agree); the default
+        bridge's address also at the top, until API 1.52 dropped those fields."""
+        networks = self.networks.endpoint_settings(c.id, c.name.lstrip("/"), api_version)
         if summary:
             return {"Networks": networks}
+        bridge = networks.get("bridge") or {}
+        if not c.sandbox_id:
+            sandbox_key = ""
+        elif c.network_mode == "host":
+            sandbox_key = "/var/run/docker/netns/default"
+        else:
+            sandbox_key = f"/var/run/docker/netns/{c.sandbox_id[:12]}"
+        if api_version >= (1, 52):
+            return {"SandboxID": c.sandbox_id, "SandboxKey": sandbox_key,
+                    "Ports": dict(c.ports), "Networks": networks}  # fmt: skip
         return {
             "Bridge": "", "SandboxID": c.sandbox_id, "HairpinMode": False,
-            "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0, "Ports": {},
-            "SandboxKey": "", "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None,
-            "EndpointID": endpoint["EndpointID"], "Gateway": endpoint["Gateway"],
-            "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
-            "IPAddress": endpoint["IPAddress"], "IPPrefixLen": endpoint["IPPrefixLen"],
-            "IPv6Gateway": "", "MacAddress": endpoint["MacAddress"], "Networks": networks,
+            "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0, "Ports": dict(c.ports),
+            "SandboxKey": sandbox_key, "SecondaryIPAddresses": None,
+            "SecondaryIPv6Addresses": None, "EndpointID": bridge.get("EndpointID", ""),
+            "Gateway": bridge.get("Gateway", ""), "GlobalIPv6Address": "",
+            "GlobalIPv6PrefixLen": 0, "IPAddress": bridge.get("IPAddress", ""),
+            "IPPrefixLen": bridge.get("IPPrefixLen", 0), "IPv6Gateway": "",
+            "MacAddress": bridge.get("MacAddress", ""), "Networks": networks,
         }  # fmt: skip
 
-    def inspect(self, ref: str, *, size: bool = False) -> dict[str, Any]:
+    @staticmethod
+    def _mounts(c: Container, *, summary: bool = False) -> list[dict[str, object]]:
+        listed = sorted((p for p in c.mount_points if p.listed), key=lambda p: p.destination)
+        return [p.to_wire(summary=summary) for p in listed]
+
+    def inspect(
+        self, ref: str, *, size: bool = False, api_version: tuple[int, int] = (1, 41)
+    ) -> dict[str, Any]:
         c = self.get(ref)
         base = f"/var/lib/docker/containers/{c.id}"
         started = c.has_been_started
@@ -766,9 +909,9 @@ class ContainerStore:
             },
             "Name": "overlay2",
         }
-        out["Mounts"] = []
+        out["Mounts"] = self._mounts(c)
         out["Config"] = inspect_config(c.config)
-        out["NetworkSettings"] = self._network_settings(c)
+        out["NetworkSettings"] = self._network_settings(c, api_version)
         return out
 
     def _image_size(self, c: Container) -> int:
@@ -783,14 +926,16 @@ class ContainerStore:
             return f"Restarting ({s.exit_code}) {ago} ago"
         if c.running:
             text = "Up " + human_duration((now - s.started_at_ns) / NANOS)
-            return text + " (Paused)" if c.paused else text
+            return text + " (Paused)" if c.paused else text + health_suffix(c.state.health)
         if s.status == "dead":
             return "Dead"
         if s.status == "created" or not s.finished_at_ns:
             return "Created"
         return f"Exited ({s.exit_code}) {human_duration((now - s.finished_at_ns) / NANOS)} ago"
 
-    def summary(self, c: Container, *, size: bool = False) -> dict[str, Any]:
+    def summary(
+        self, c: Container, *, size: bool = False, api_version: tuple[int, int] = (1, 41)
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "Id": c.id,
             "Names": [c.name],
@@ -798,7 +943,7 @@ class ContainerStore:
             "ImageID": c.image_id,
             "Command": " ".join(shlex.quote(a) if a else "''" for a in c.argv),
             "Created": c.created_ns // NANOS,
-            "Ports": [],
+            "Ports": summary_ports(c.ports),
         }
         if size:
             out["SizeRw"] = c.fs.size_rw()
@@ -809,8 +954,8 @@ class ContainerStore:
                 "State": c.state.status,
                 "Status": self.status_text(c),
                 "HostConfig": {"NetworkMode": c.host_config.get("NetworkMode", "default")},
-                "NetworkSettings": self._network_settings(c, summary=True),
-                "Mounts": [],
+                "NetworkSettings": self._network_settings(c, api_version, summary=True),
+                "Mounts": self._mounts(c, summary=True),
             }
         )
         return out
@@ -822,6 +967,7 @@ class ContainerStore:
         limit: int = -1,
         size: bool = False,
         filters: Mapping[str, list[str]] | None = None,
+        api_version: tuple[int, int] = (1, 41),
     ) -> list[dict[str, Any]]:
         """ContainerList: newest first; running only unless ``all`` (or a limit, or status filters)."""
         f = dict(filters or {})
@@ -837,6 +983,7 @@ class ContainerStore:
                 "dead",
             ):
                 raise InvalidParameter(f"Invalid filter 'status={status}'")
+        validate_health_filter(f.get("health", []))
         show_all = all or limit > 0 or bool(f.get("status")) or bool(f.get("exited"))
         ordered = self.all()
         before = self._bound(f, "before")
@@ -851,7 +998,7 @@ class ContainerStore:
                 continue
             if not self._matches(c, f):
                 continue
-            out.append(self.summary(c, size=size))
+            out.append(self.summary(c, size=size, api_version=api_version))
             if limit > 0 and len(out) >= limit:
                 break
         return out
@@ -874,6 +1021,26 @@ class ContainerStore:
                 return False
         if f.get("label") and not flt.match_kv_list(f, "label", c.labels):
             return False
+        if f.get("health") and health_status(c.state.health) not in f["health"]:
+            return False
+        if f.get("volume") and not any(
+            v in (p.name, p.destination, p.source) for v in f["volume"] for p in c.mount_points
+        ):
+            return False
+        if f.get("network"):
+            settings = self.networks.endpoint_settings(c.id)
+            joined = set(settings) | {s["NetworkID"] for s in settings.values()}
+            if not any(v in joined for v in f["network"]):
+                return False
+        if f.get("publish") or f.get("expose"):
+            ports = summary_ports(c.ports)
+            public = {f"{p['PublicPort']}/{p['Type']}" for p in ports if "PublicPort" in p}
+            private = {f"{p['PrivatePort']}/{p['Type']}" for p in ports}
+            private |= set(c.config.get("ExposedPorts") or {})
+            if not _any_port(f.get("publish", []), public):
+                return False
+            if not _any_port(f.get("expose", []), private):
+                return False
         ancestors = f.get("ancestor") or []
         return not ancestors or any(self._descends(c, a) for a in ancestors)
 
@@ -977,9 +1144,7 @@ class ContainerStore:
         flt.validate_filters(f, PRUNE_FILTERS)
         until_ns = None
         if f.get("until"):
-            from mockd.engine.images import _until_ns
-
-            until_ns = _until_ns(f, self.clock)
+            until_ns = filter_until_ns(f, self.clock)
         deleted: list[str] = []
         reclaimed = 0
         for c in self.all():

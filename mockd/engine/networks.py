@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockd import filters as flt
 from mockd.engine.clock import Clock, rfc3339_nano
 from mockd.engine.events import EventBus
 from mockd.engine.ids import IdGenerator, short_id
-from mockd.engine.images import _until_ns
 from mockd.engine.ipam import (
     DEFAULT_BRIDGE_SUBNET,
     AddressSpace,
@@ -31,6 +30,10 @@ from mockd.engine.ipam import (
     parse_subnet,
 )
 from mockd.errors import Conflict, Forbidden, InvalidParameter, NotFound, SystemError_
+from mockd.filter_time import until_ns
+
+if TYPE_CHECKING:
+    from mockd.engine import Engine
 
 __all__ = ["Attachment", "Endpoint", "Network", "NetworkStore", "networks_of"]
 
@@ -284,7 +287,7 @@ class NetworkStore:
 
     def prune(self, filters: Mapping[str, list[str]]) -> list[str]:
         flt.validate_filters(filters, PRUNE_FILTERS)
-        until = _until_ns(filters, self.clock)
+        until = until_ns(filters, self.clock)
         deleted = []
         for network in list(self._networks.values()):
             if network.predefined or network.endpoints:
@@ -334,15 +337,11 @@ class NetworkStore:
                 "container cannot be disconnected from host network or connected to host network"
             )
         static = parse_address(ipv4) if ipv4 else None
-        if static is not None and not network.user_subnet:
-            raise InvalidParameter(
-                "user specified IP address is supported only when connecting to networks with "
-                "user configured subnets"
-            )
-        if static is not None and network.pool is not None and static not in network.pool.subnet:
-            raise SystemError_(f"Invalid address {static}: It does not belong to any of this network's subnets")  # fmt: skip
         attachment = Attachment(network.id, list(aliases), static, list(links))
-        endpoint = self._make_endpoint(network, attachment, container_id, name) if running else None
+        endpoint = None
+        if running:  # a created container's address is only checked when it starts, as dockerd
+            _check_static(network, attachment)
+            endpoint = self._make_endpoint(network, attachment, container_id, name)
         mine[network.id] = attachment
         return endpoint
 
@@ -356,13 +355,16 @@ class NetworkStore:
         self._drop_endpoint(network, container_id)
 
     def activate(self, container_id: str, name: str) -> list[Endpoint]:
-        """At start: an endpoint on every network the container belongs to."""
-        made = []
-        for network_id, attachment in self._attachments.get(container_id, {}).items():
-            network = self._networks.get(network_id)
-            if network is not None and container_id not in network.endpoints:
-                made.append(self._make_endpoint(network, attachment, container_id, name))
-        return made
+        """At start: an endpoint on every network the container belongs to (all or none)."""
+        todo = [
+            (network, attachment)
+            for network_id, attachment in self._attachments.get(container_id, {}).items()
+            if (network := self._networks.get(network_id)) is not None
+            and container_id not in network.endpoints
+        ]
+        for network, attachment in todo:
+            _check_static(network, attachment)
+        return [self._make_endpoint(n, a, container_id, name) for n, a in todo]
 
     def deactivate(self, container_id: str) -> None:
         """At stop: give the addresses back (the attachments stay)."""
@@ -402,8 +404,15 @@ class NetworkStore:
                             {"container": container_id, "name": network.name,
                              "type": network.driver})  # fmt: skip
 
-    def endpoint_settings(self, container_id: str) -> dict[str, dict[str, Any]]:
-        """``NetworkSettings.Networks`` of a container, by network name (API 1.41 shape)."""
+    def endpoint_settings(
+        self, container_id: str, name: str = "", api_version: tuple[int, int] = (1, 41)
+    ) -> dict[str, dict[str, Any]]:
+        """``NetworkSettings.Networks`` of a container, by network name, at ``api_version``.
+
+        On a user network the container answers DNS to its ``name`` (without
+        ``/``), its aliases and its short ID: ``DNSNames`` from API 1.44;
+        before 1.45 the short ID is also among the ``Aliases``.
+        """
         out: dict[str, dict[str, Any]] = {}
         for network_id, attachment in self._attachments.get(container_id, {}).items():
             network = self._networks.get(network_id)
@@ -411,8 +420,11 @@ class NetworkStore:
                 continue
             ep = network.endpoints.get(container_id)
             aliases = list(attachment.aliases)
+            dns_names = None
             if not network.predefined:
-                aliases.append(short_id(container_id))
+                dns_names = [n for n in (name, *aliases, short_id(container_id)) if n]
+                if api_version < (1, 45):
+                    aliases.append(short_id(container_id))
             out[network.name] = {
                 "IPAMConfig": {"IPv4Address": str(attachment.ipv4)} if attachment.ipv4 else None,
                 "Links": attachment.links or None,
@@ -426,7 +438,27 @@ class NetworkStore:
                 "MacAddress": ep.mac if ep else "",
                 "DriverOpts": None,
             }  # fmt: skip
+            if api_version >= (1, 44):
+                out[network.name]["DNSNames"] = dns_names
+            if api_version >= (1, 48):
+                out[network.name]["GwPriority"] = 0
         return out
+
+
+def _check_static(network: Network, attachment: Attachment) -> None:
+    """libnetwork's rules for a static address (IPAMConfig.IPv4Address)."""
+    static = attachment.ipv4
+    if static is None:
+        return
+    if network.predefined:
+        raise InvalidParameter("user specified IP address is supported on user defined networks only")  # fmt: skip
+    if not network.user_subnet:
+        raise InvalidParameter(
+            "user specified IP address is supported only when connecting to networks with "
+            "user configured subnets"
+        )
+    if network.pool is not None and static not in network.pool.subnet:
+        raise SystemError_(f"Invalid address {static}: It does not belong to any of this network's subnets")  # fmt: skip
 
 
 def _has_label(value: str, labels: Mapping[str, str]) -> bool:
@@ -434,10 +466,6 @@ def _has_label(value: str, labels: Mapping[str, str]) -> bool:
     return key in labels and (not sep or labels[key] == wanted)
 
 
-def networks_of(engine: Any) -> NetworkStore:
-    """``engine.networks``, made on first use while ``Engine`` does not build it itself."""
-    store = getattr(engine, "networks", None)
-    if not isinstance(store, NetworkStore):
-        store = NetworkStore(engine.clock, engine.events, engine.ids)
-        engine.networks = store
-    return store
+def networks_of(engine: Engine) -> NetworkStore:
+    """``engine.networks`` (the Engine builds it)."""
+    return engine.networks

@@ -2,8 +2,9 @@
 
 A volume's data is an in-memory tree (``Volume.fs``, a ``MemoryFileSystem``)
 that containers mount.  A bind-backed volume (``o=bind``, ``device=/dir``)
-copies its host directory in when first mounted and back out when last
-unmounted, through :class:`HostDirectory`, the one place that touches the host.
+reads and writes its host directory directly, through
+:class:`~mockd.engine.mounts.HostDirectory` (the one place that touches the
+host, shared with bind mounts).
 Who uses a volume is counted by container ID (``acquire``/``release``); a
 volume in use cannot be removed or pruned.  Messages and events follow moby's
 ``volume/service`` and ``volume/local``.
@@ -11,20 +12,23 @@ volume in use cannot be removed or pruned.  Messages and events follow moby's
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockd import filters as flt
 from mockd.engine.clock import NANOS, Clock
 from mockd.engine.events import EventBus
 from mockd.engine.ids import IdGenerator
+from mockd.engine.mounts import HostDirectory
 from mockd.errors import Conflict, InvalidParameter, NotFound, Unavailable
 from mockd.fs import MemoryFileSystem
+from mockd.fs.api import FileSystem
+
+if TYPE_CHECKING:
+    from mockd.engine import Engine
 
 __all__ = ["ANONYMOUS_LABEL", "HostDirectory", "Volume", "VolumeStore", "volumes_of"]
 
@@ -39,35 +43,6 @@ _VALID_OPTS = ("type", "device", "o", "size")
 _REQUIRED_WITH = {"device": "type", "type": "device", "o": "device"}
 
 
-class HostDirectory:
-    """A host directory behind a bind-backed volume: copied in, copied back out."""
-
-    def __init__(self, path: str) -> None:
-        self.path = Path(path)
-
-    def load_into(self, fs: MemoryFileSystem) -> None:
-        for root, dirs, files in os.walk(self.path):
-            rel = "/" + str(Path(root).relative_to(self.path)).lstrip(".")
-            for name in dirs:
-                fs.mkdir(f"{rel.rstrip('/')}/{name}", parents=True)
-            for name in files:
-                fs.write_file(f"{rel.rstrip('/')}/{name}", (Path(root) / name).read_bytes())
-
-    def store_from(self, fs: MemoryFileSystem) -> None:
-        def walk(directory: str) -> None:
-            for name in fs.listdir(directory):
-                inner = f"{directory.rstrip('/')}/{name}"
-                target = self.path / inner.lstrip("/")
-                if fs.is_dir(inner):
-                    target.mkdir(parents=True, exist_ok=True)
-                    walk(inner)
-                else:
-                    target.write_bytes(fs.read_file(inner))
-
-        self.path.mkdir(parents=True, exist_ok=True)
-        walk("/")
-
-
 @dataclass(eq=False)
 class Volume:
     name: str
@@ -75,9 +50,14 @@ class Volume:
     driver: str = "local"
     labels: dict[str, str] | None = None
     options: dict[str, str] | None = None
-    fs: MemoryFileSystem = field(default_factory=MemoryFileSystem)
     host: HostDirectory | None = None
     users: set[str] = field(default_factory=set)  # container IDs
+    memory: MemoryFileSystem = field(default_factory=MemoryFileSystem)
+
+    @property
+    def fs(self) -> FileSystem:
+        """What containers mount: the host directory of a bind volume, else the tree."""
+        return self.host if self.host is not None else self.memory
 
     @property
     def mountpoint(self) -> str:
@@ -89,7 +69,7 @@ class Volume:
 
     @property
     def size(self) -> int:
-        return self.fs.size_rw()
+        return self.host.size() if self.host is not None else self.memory.size_rw()
 
     def to_wire(self, *, usage: bool = False) -> dict[str, Any]:
         """The API's ``Volume``, as dockerd writes it (``null`` for no labels or options)."""
@@ -182,10 +162,8 @@ class VolumeStore:
     # -- users -------------------------------------------------------------------
 
     def acquire(self, name: str, container_id: str) -> Volume:
-        """Count ``container_id`` as a user; the first user of a bind volume loads its directory."""
+        """Count ``container_id`` as a user (a volume in use cannot be removed)."""
         volume = self.get(name)
-        if not volume.users and volume.host is not None:
-            volume.host.load_into(volume.fs)
         volume.users.add(container_id)
         return volume
 
@@ -194,8 +172,6 @@ class VolumeStore:
         if volume is None or container_id not in volume.users:
             return
         volume.users.discard(container_id)
-        if not volume.users and volume.host is not None:
-            volume.host.store_from(volume.fs)
 
     def in_use_by(self, name: str) -> list[str]:
         return sorted(self.get(name).users)
@@ -291,10 +267,6 @@ def _any_label(values: list[str], labels: Mapping[str, str]) -> bool:
     return False
 
 
-def volumes_of(engine: Any) -> VolumeStore:
-    """``engine.volumes``, made on first use while ``Engine`` does not build it itself."""
-    store = getattr(engine, "volumes", None)
-    if not isinstance(store, VolumeStore):
-        store = VolumeStore(engine.clock, engine.events, engine.ids)
-        engine.volumes = store
-    return store
+def volumes_of(engine: Engine) -> VolumeStore:
+    """``engine.volumes`` (the Engine builds it)."""
+    return engine.volumes

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from mockd.engine.containers import containers_of
 from mockd.errors import InvalidParameter
 from mockd.filters import parse_filters
 from mockd.handlers.registry import operation
@@ -63,9 +62,17 @@ def _body(req: Request) -> dict[str, Any]:
     return decoded
 
 
+def _version(req: Request, engine: Engine) -> tuple[int, int]:
+    """The request's API version; an unversioned path gets the daemon's own."""
+    if req.api_version != (0, 0):
+        return req.api_version
+    major, _, minor = engine.system.api_version.partition(".")
+    return int(major), int(minor)
+
+
 @operation("ContainerCreate")
 async def create(req: Request, engine: Engine) -> Reply:
-    container, warnings = containers_of(engine).create(_body(req), str(_param(req, "name") or ""))
+    container, warnings = engine.containers.create(_body(req), str(_param(req, "name") or ""))
     return json_response({"Id": container.id, "Warnings": warnings}, status=201)
 
 
@@ -73,11 +80,12 @@ async def create(req: Request, engine: Engine) -> Reply:
 async def list_(req: Request, engine: Engine) -> Reply:
     limit = _int(req, "limit")
     return json_response(
-        containers_of(engine).list_containers(
+        engine.containers.list_containers(
             all=_flag(req, "all"),
             limit=limit if limit is not None else -1,
             size=_flag(req, "size"),
             filters=_filters(req),
+            api_version=_version(req, engine),
         )
     )
 
@@ -85,20 +93,22 @@ async def list_(req: Request, engine: Engine) -> Reply:
 @operation("ContainerInspect")
 async def inspect(req: Request, engine: Engine) -> Reply:
     return json_response(
-        containers_of(engine).inspect(req.path_params["id"], size=_flag(req, "size"))
+        engine.containers.inspect(
+            req.path_params["id"], size=_flag(req, "size"), api_version=_version(req, engine)
+        )
     )
 
 
 @operation("ContainerStart")
 async def start(req: Request, engine: Engine) -> Reply:
-    containers_of(engine).start(req.path_params["id"])
+    engine.containers.start(req.path_params["id"])
     return no_content()
 
 
 @operation("ContainerStop")
 async def stop(req: Request, engine: Engine) -> Reply:
     signal = _param(req, "signal")
-    await containers_of(engine).stop(
+    await engine.containers.stop(
         req.path_params["id"], _int(req, "t"), str(signal) if signal else None
     )
     return no_content()
@@ -107,7 +117,7 @@ async def stop(req: Request, engine: Engine) -> Reply:
 @operation("ContainerRestart")
 async def restart(req: Request, engine: Engine) -> Reply:
     signal = _param(req, "signal")
-    await containers_of(engine).restart(
+    await engine.containers.restart(
         req.path_params["id"], _int(req, "t"), str(signal) if signal else None
     )
     return no_content()
@@ -115,19 +125,19 @@ async def restart(req: Request, engine: Engine) -> Reply:
 
 @operation("ContainerKill")
 async def kill(req: Request, engine: Engine) -> Reply:
-    await containers_of(engine).kill(req.path_params["id"], str(_param(req, "signal") or "SIGKILL"))
+    await engine.containers.kill(req.path_params["id"], str(_param(req, "signal") or "SIGKILL"))
     return no_content()
 
 
 @operation("ContainerPause")
 async def pause(req: Request, engine: Engine) -> Reply:
-    containers_of(engine).pause(req.path_params["id"])
+    engine.containers.pause(req.path_params["id"])
     return no_content()
 
 
 @operation("ContainerUnpause")
 async def unpause(req: Request, engine: Engine) -> Reply:
-    containers_of(engine).unpause(req.path_params["id"])
+    engine.containers.unpause(req.path_params["id"])
     return no_content()
 
 
@@ -135,7 +145,7 @@ async def unpause(req: Request, engine: Engine) -> Reply:
 async def wait(req: Request, engine: Engine) -> Reply:
     # The lookup happens now (a 404 is a plain error); the body comes at exit,
     # after dockerd's early headers.
-    exit_code = containers_of(engine).wait(
+    exit_code = engine.containers.wait(
         req.path_params["id"], str(_param(req, "condition") or "not-running")
     )
 
@@ -148,7 +158,7 @@ async def wait(req: Request, engine: Engine) -> Reply:
 
 @operation("ContainerDelete")
 async def delete(req: Request, engine: Engine) -> Reply:
-    await containers_of(engine).delete(
+    await engine.containers.delete(
         req.path_params["id"], force=_flag(req, "force"), volumes=_flag(req, "v")
     )
     return no_content()
@@ -156,26 +166,26 @@ async def delete(req: Request, engine: Engine) -> Reply:
 
 @operation("ContainerRename")
 async def rename(req: Request, engine: Engine) -> Reply:
-    containers_of(engine).rename(req.path_params["id"], str(_param(req, "name") or ""))
+    engine.containers.rename(req.path_params["id"], str(_param(req, "name") or ""))
     return no_content()
 
 
 @operation("ContainerUpdate")
 async def update(req: Request, engine: Engine) -> Reply:
-    warnings = containers_of(engine).update(req.path_params["id"], _body(req))
+    warnings = engine.containers.update(req.path_params["id"], _body(req))
     return json_response({"Warnings": warnings})
 
 
 @operation("ContainerTop")
 async def top(req: Request, engine: Engine) -> Reply:
     return json_response(
-        containers_of(engine).top(req.path_params["id"], str(_param(req, "ps_args") or "-ef"))
+        engine.containers.top(req.path_params["id"], str(_param(req, "ps_args") or "-ef"))
     )
 
 
 @operation("ContainerChanges")
 async def changes(req: Request, engine: Engine) -> Reply:
-    found = containers_of(engine).changes(req.path_params["id"])
+    found = engine.containers.changes(req.path_params["id"])
     return json_response(found or None)
 
 
@@ -186,13 +196,13 @@ async def _aiter(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
 
 @operation("ContainerExport")
 async def export(req: Request, engine: Engine) -> Reply:
-    chunks = containers_of(engine).export(req.path_params["id"])
+    chunks = engine.containers.export(req.path_params["id"])
     return StreamResponse(_aiter(chunks), content_type=TAR_TYPE)
 
 
 @operation("ContainerArchiveInfo")
 async def archive_info(req: Request, engine: Engine) -> Reply:
-    _, _, header = containers_of(engine).archive_stat(
+    _, _, header = engine.containers.archive_stat(
         req.path_params["id"], str(_param(req, "path") or "")
     )
     return Response(
@@ -204,7 +214,7 @@ async def archive_info(req: Request, engine: Engine) -> Reply:
 
 @operation("ContainerArchive")
 async def archive(req: Request, engine: Engine) -> Reply:
-    chunks, header = containers_of(engine).archive_get(
+    chunks, header = engine.containers.archive_get(
         req.path_params["id"], str(_param(req, "path") or "")
     )
     return StreamResponse(
@@ -214,7 +224,7 @@ async def archive(req: Request, engine: Engine) -> Reply:
 
 @operation("PutContainerArchive")
 async def put_archive(req: Request, engine: Engine) -> Reply:
-    containers_of(engine).archive_put(
+    engine.containers.archive_put(
         req.path_params["id"],
         str(_param(req, "path") or ""),
         req.body,
@@ -225,5 +235,5 @@ async def put_archive(req: Request, engine: Engine) -> Reply:
 
 @operation("ContainerPrune")
 async def prune(req: Request, engine: Engine) -> Reply:
-    deleted, reclaimed = await containers_of(engine).prune(_filters(req))
+    deleted, reclaimed = await engine.containers.prune(_filters(req))
     return json_response({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})

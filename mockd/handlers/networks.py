@@ -1,15 +1,15 @@
 """Network handlers: ``/networks``.  Thin: the rules are in ``mockd.engine.networks``.
 
-Connect and disconnect name a container; it is looked up in ``engine.containers``
-(the containers area) when the engine has one.
+Connect and disconnect name a container, looked up in ``engine.containers``;
+the network store updates both sides (the network's ``Containers`` and the
+container's ``NetworkSettings.Networks``), with an endpoint at once for a
+running container.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mockd.engine.networks import networks_of
-from mockd.errors import NotFound
 from mockd.filters import parse_filters
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, json_response, no_content
@@ -45,17 +45,14 @@ def _body(req: Request) -> dict[str, Any]:
 
 
 def _container(engine: Engine, ref: str) -> tuple[str, str, bool]:
-    """(ID, name without ``/``, running) of a container, through ``engine.containers``."""
-    store = getattr(engine, "containers", None)
-    if store is None:
-        raise NotFound(f"No such container: {ref}")
-    c = store.get(ref)
-    return str(c.id), str(c.name).lstrip("/"), bool(c.running)
+    """(ID, name without ``/``, running) of a container."""
+    c = engine.containers.get(ref)
+    return c.id, c.name.lstrip("/"), c.running
 
 
 @operation("NetworkList")
 async def network_list(req: Request, engine: Engine) -> Reply:
-    networks = networks_of(engine).list_networks(_filters(req))
+    networks = engine.networks.list_networks(_filters(req))
     # dockerd's list leaves Containers empty; inspect fills it.
     return json_response(
         [n.to_wire(with_containers=False, api_version=req.api_version) for n in networks]
@@ -64,14 +61,14 @@ async def network_list(req: Request, engine: Engine) -> Reply:
 
 @operation("NetworkInspect")
 async def network_inspect(req: Request, engine: Engine) -> Reply:
-    network = networks_of(engine).get(req.path_params["id"])
+    network = engine.networks.get(req.path_params["id"])
     return json_response(network.to_wire(api_version=req.api_version))
 
 
 @operation("NetworkCreate")
 async def network_create(req: Request, engine: Engine) -> Reply:
     body = _body(req)
-    network = networks_of(engine).create(
+    network = engine.networks.create(
         str(body.get("Name") or ""),
         driver=str(body.get("Driver") or ""),
         ipam=body.get("IPAM") or None,
@@ -87,20 +84,20 @@ async def network_create(req: Request, engine: Engine) -> Reply:
 
 @operation("NetworkDelete")
 async def network_delete(req: Request, engine: Engine) -> Reply:
-    networks_of(engine).remove(req.path_params["id"])
+    engine.networks.remove(req.path_params["id"])
     return no_content()
 
 
 @operation("NetworkPrune")
 async def network_prune(req: Request, engine: Engine) -> Reply:
-    deleted = networks_of(engine).prune(_filters(req))
+    deleted = engine.networks.prune(_filters(req))
     return json_response({"NetworksDeleted": deleted or None})
 
 
 @operation("NetworkConnect")
 async def network_connect(req: Request, engine: Engine) -> Reply:
     body = _body(req)
-    store = networks_of(engine)
+    store = engine.networks
     network = store.get(req.path_params["id"])
     container_id, name, running = _container(engine, str(body.get("Container") or ""))
     config = body.get("EndpointConfig") or {}
@@ -116,7 +113,7 @@ async def network_connect(req: Request, engine: Engine) -> Reply:
 @operation("NetworkDisconnect")
 async def network_disconnect(req: Request, engine: Engine) -> Reply:
     body = _body(req)
-    store = networks_of(engine)
+    store = engine.networks
     network = store.get(req.path_params["id"])
     container_id, _, _ = _container(engine, str(body.get("Container") or ""))
     store.disconnect(network, container_id, force=bool(body.get("Force")))

@@ -1,4 +1,4 @@
-"""Handlers for the System tag: ping, version, info, events."""
+"""Handlers for the System tag: ping, version, info, events, disk usage."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from mockd.engine.clock import NANOS
+from mockd.engine.disk_usage import DiskUsage, disk_usage, parse_types
 from mockd.engine.events import Event, EventFilter
 from mockd.errors import InvalidParameter
 from mockd.filters import parse_filters
@@ -166,3 +167,51 @@ async def system_events(req: Request, engine: Engine) -> Reply:
 def _engine_version(engine: Engine) -> tuple[int, int]:
     major, _, minor = engine.system.api_version.partition(".")
     return int(major), int(minor)
+
+
+def _values(req: Request, name: str) -> list[str]:
+    value = req.params.get(name)
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if value is not None:
+        return [str(value)]
+    return list(req.query.get(name) or [])
+
+
+def _legacy_usage(usage: DiskUsage, req: Request) -> dict[str, Any]:
+    """The body before API 1.53: ``LayersSize``, ``Images``, ``Containers``, ``Volumes``..."""
+    images = None
+    if usage.images is not None:
+        images = [dict(i) for i in usage.images.items]
+        if not req.version_at_least(1, 44):
+            for image in images:
+                image["VirtualSize"] = image["Size"]
+    out: dict[str, Any] = {
+        "LayersSize": usage.layers_size or 0,
+        "Images": images,
+        "Containers": usage.containers.items if usage.containers is not None else None,
+        "Volumes": usage.volumes.items if usage.volumes is not None else None,
+        # dockerd's nil slice: null while the build cache is empty.
+        "BuildCache": usage.build_cache.items or None if usage.build_cache is not None else None,
+    }
+    if not req.version_at_least(1, 42):
+        out["BuilderSize"] = 0
+    return out
+
+
+@operation("SystemDataUsage")
+async def system_data_usage(req: Request, engine: Engine) -> Reply:
+    # ``type`` arrived in API 1.42, ``verbose`` and the per-kind summaries in 1.52.
+    types = parse_types(_values(req, "type") if req.version_at_least(1, 42) else [])
+    usage = disk_usage(engine, types)
+    if not req.version_at_least(1, 52):
+        return json_response(_legacy_usage(usage, req))
+    verbose = str(_param(req, "verbose") or "").lower() in ("1", "true")
+    out: dict[str, Any] = {}
+    if not req.version_at_least(1, 53) and not verbose:
+        out.update(_legacy_usage(usage, req))
+    for key, kind in (("ImageUsage", usage.images), ("ContainerUsage", usage.containers),
+                      ("VolumeUsage", usage.volumes), ("BuildCacheUsage", usage.build_cache)):  # fmt: skip
+        if kind is not None:
+            out[key] = kind.summary(verbose=verbose)
+    return json_response(out)

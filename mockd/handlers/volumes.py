@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mockd.engine.volumes import volumes_of
 from mockd.filters import parse_filters
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, json_response, no_content
@@ -37,14 +36,14 @@ def _filters(req: Request) -> dict[str, list[str]]:
 
 @operation("VolumeList")
 async def volume_list(req: Request, engine: Engine) -> Reply:
-    volumes = volumes_of(engine).list_volumes(_filters(req))
+    volumes = engine.volumes.list_volumes(_filters(req))
     return json_response({"Volumes": [v.to_wire() for v in volumes], "Warnings": None})
 
 
 @operation("VolumeCreate")
 async def volume_create(req: Request, engine: Engine) -> Reply:
     body: dict[str, Any] = req.json if isinstance(req.json, dict) else {}
-    volume = volumes_of(engine).create(
+    volume = engine.volumes.create(
         str(body.get("Name") or ""),
         str(body.get("Driver") or ""),
         body.get("DriverOpts") or None,
@@ -55,22 +54,22 @@ async def volume_create(req: Request, engine: Engine) -> Reply:
 
 @operation("VolumeInspect")
 async def volume_inspect(req: Request, engine: Engine) -> Reply:
-    return json_response(volumes_of(engine).get(req.path_params["name"]).to_wire())
+    return json_response(engine.volumes.get(req.path_params["name"]).to_wire())
 
 
 @operation("VolumeUpdate")
 async def volume_update(req: Request, engine: Engine) -> Reply:
-    volumes_of(engine).update(req.path_params["name"])
+    engine.volumes.update(req.path_params["name"])
     return no_content(200)
 
 
 @operation("VolumeDelete")
 async def volume_delete(req: Request, engine: Engine) -> Reply:
-    volumes_of(engine).remove(req.path_params["name"], force=_flag(req, "force"))
+    engine.volumes.remove(req.path_params["name"], force=_flag(req, "force"))
     return no_content()
 
 
 @operation("VolumePrune")
 async def volume_prune(req: Request, engine: Engine) -> Reply:
-    deleted, reclaimed = volumes_of(engine).prune(_filters(req), req.api_version)
+    deleted, reclaimed = engine.volumes.prune(_filters(req), req.api_version)
     return json_response({"VolumesDeleted": deleted, "SpaceReclaimed": reclaimed})

@@ -1,0 +1,558 @@
+"""A container's mounts: the filesystems in front of its own layer.
+
+:class:`MountTable` is what a container's processes see: the ``FileSystem``
+protocol over the container's copy-on-write layer, with each path routed to
+the filesystem that owns its longest-prefix mount point (a volume's tree, a
+tmpfs, a host directory).  Symlinks are resolved across mount points, inside
+the container's root.  Read-only mounts refuse writes with ``EROFS``.  The
+container's own layer is still ``Container.fs``, so ``changes()``, export and
+commit see only it, as with dockerd (volumes are not in the diff).
+
+:class:`HostDirectory` is the one implementation of the protocol over a real
+host directory (bind mounts and ``o=bind`` volumes): every path is resolved
+inside it, so a symlink can never lead outside the directory given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import stat as stat_mod
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mockd.fs import MemoryFileSystem, paths
+from mockd.fs.api import FileKind, FileStat, FileSystem
+from mockd.fs.errors import fs_error
+
+if TYPE_CHECKING:
+    from mockd.engine.volumes import VolumeStore
+
+__all__ = [
+    "ContainerMounts", "HostDirectory", "Mount", "MountPoint", "MountTable", "copy_tree",
+]  # fmt: skip
+
+MAX_SYMLINKS = 40  # Linux's limit on links followed in one lookup
+
+
+def _kind(mode: int) -> FileKind:
+    if stat_mod.S_ISDIR(mode):
+        return "dir"
+    if stat_mod.S_ISLNK(mode):
+        return "symlink"
+    if stat_mod.S_ISCHR(mode):
+        return "char"
+    if stat_mod.S_ISBLK(mode):
+        return "block"
+    if stat_mod.S_ISFIFO(mode):
+        return "fifo"
+    if stat_mod.S_ISSOCK(mode):
+        return "socket"
+    return "file"
+
+
+class HostDirectory:
+    """``FileSystem`` over a real host directory, confined to it.
+
+    Paths are container paths (``/a/b`` is ``<root>/a/b``); symlinks are
+    resolved here, not by the OS, with an absolute target restarting at the
+    root and ``..`` stopping at it, as inside a container.  Errors name the
+    container path, never the host's.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def root(self) -> Path:
+        return Path(os.path.realpath(self.path))
+
+    # -- resolution --------------------------------------------------------
+
+    def _parts(self, path: str, *, follow_last: bool) -> list[str]:
+        """The physical components of ``path`` inside the root (missing ones kept as named)."""
+        root = self.root
+        parts: list[str] = []
+        todo = deque(paths.split(path))
+        links = 0
+        while todo:
+            name = todo.popleft()
+            if name == "..":
+                if parts:
+                    parts.pop()
+                continue
+            host = root.joinpath(*parts, name)
+            if os.path.islink(host) and (todo or follow_last):
+                links += 1
+                if links > MAX_SYMLINKS:
+                    raise fs_error(errno.ELOOP, path)
+                target = os.readlink(host)
+                if target.startswith("/"):
+                    parts.clear()
+                todo.extendleft(reversed(paths.split(target)))
+                continue
+            parts.append(name)
+        return parts
+
+    def _host(self, path: str, *, follow_last: bool = True) -> Path:
+        return self.root.joinpath(*self._parts(path, follow_last=follow_last))
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _errors(path: str) -> Iterator[None]:
+        """Re-raise an ``os`` error with the container path (the host's stays hidden)."""
+        try:
+            yield
+        except OSError as err:
+            raise fs_error(err.errno or errno.EIO, path) from None
+
+    # -- reading -----------------------------------------------------------
+
+    def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
+        host = self._host(path, follow_last=follow_symlinks)
+        with self._errors(path):
+            st = os.lstat(host)
+        kind = _kind(st.st_mode)
+        return FileStat(
+            path=path, kind=kind, mode=stat_mod.S_IMODE(st.st_mode),
+            size=st.st_size if kind == "file" else 0, mtime=st.st_mtime,
+            uid=st.st_uid, gid=st.st_gid,
+            link_target=os.readlink(host) if kind == "symlink" else "",
+        )  # fmt: skip
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.stat(path)
+        except OSError:
+            return False
+        return True
+
+    def is_dir(self, path: str) -> bool:
+        try:
+            return self.stat(path).kind == "dir"
+        except OSError:
+            return False
+
+    def listdir(self, path: str) -> list[str]:
+        with self._errors(path):
+            return sorted(os.listdir(self._host(path)))
+
+    def read_file(self, path: str) -> bytes:
+        host = self._host(path)
+        if host.is_dir():
+            raise fs_error(errno.EISDIR, path)
+        with self._errors(path):
+            return host.read_bytes()
+
+    def readlink(self, path: str) -> str:
+        with self._errors(path):
+            return os.readlink(self._host(path, follow_last=False))
+
+    def realpath(self, path: str) -> str:
+        return paths.join(self._parts(path, follow_last=True))
+
+    def size(self) -> int:
+        """Bytes of file content under the directory (a volume's UsageData.Size)."""
+        total = 0
+        for root, _, files in os.walk(self.root):
+            for name in files:
+                full = os.path.join(root, name)
+                if not os.path.islink(full):
+                    total += os.lstat(full).st_size
+        return total
+
+    # -- writing -----------------------------------------------------------
+
+    def write_file(
+        self, path: str, data: bytes, *, append: bool = False, mode: int | None = None
+    ) -> None:
+        host = self._host(path)
+        if host.is_dir():
+            raise fs_error(errno.EISDIR, path)
+        created = not host.exists()
+        with self._errors(path):
+            with open(host, "ab" if append else "wb") as fh:
+                fh.write(data)
+            if created and mode is not None:
+                os.chmod(host, mode)
+
+    def mkdir(self, path: str, *, mode: int = 0o755, parents: bool = False) -> None:
+        host = self._host(path)
+        if parents and host.is_dir():
+            return
+        with self._errors(path):
+            if parents:
+                os.makedirs(host, mode)
+            else:
+                os.mkdir(host, mode)
+
+    def remove(self, path: str, *, recursive: bool = False) -> None:
+        host = self._host(path, follow_last=False)
+        if host == self.root:
+            raise fs_error(errno.EBUSY, path)
+        with self._errors(path):
+            if host.is_symlink() or not host.is_dir():
+                os.unlink(host)
+            elif recursive:
+                shutil.rmtree(host)
+            else:
+                os.rmdir(host)
+
+    def rename(self, src: str, dst: str) -> None:
+        with self._errors(src):
+            os.rename(self._host(src, follow_last=False), self._host(dst))
+
+    def symlink(self, target: str, path: str) -> None:
+        # The target is stored as given; it is only ever resolved by _parts.
+        with self._errors(path):
+            os.symlink(target, self._host(path, follow_last=False))
+
+    def chmod(self, path: str, mode: int) -> None:
+        with self._errors(path):
+            os.chmod(self._host(path), mode)
+
+    def chown(self, path: str, uid: int, gid: int) -> None:
+        try:
+            os.chown(self._host(path), uid, gid)
+        except PermissionError:
+            # The mock rarely runs as root; the container's root may chown, the mock cannot.
+            pass
+        except OSError as err:
+            raise fs_error(err.errno or errno.EIO, path) from None
+
+    def utime(self, path: str, mtime: float) -> None:
+        with self._errors(path):
+            os.utime(self._host(path), (mtime, mtime))
+
+
+# -- the mount table --------------------------------------------------------
+
+
+@dataclass
+class Mount:
+    """``source`` (a directory or a file) of ``fs`` mounted at ``destination``."""
+
+    destination: str
+    fs: FileSystem
+    read_only: bool = False
+    source: str = "/"
+
+
+def _erofs(path: str) -> OSError:
+    return fs_error(errno.EROFS, path)
+
+
+def _within(path: str, mount_point: str) -> bool:
+    return mount_point == "/" or path == mount_point or path.startswith(mount_point + "/")
+
+
+class MountTable:
+    """``FileSystem`` over a root filesystem and the mounts in front of it."""
+
+    def __init__(self, root: FileSystem, mounts: list[Mount] | None = None) -> None:
+        self.root = root
+        self.mounts: list[Mount] = []
+        for mount in mounts or []:
+            self.add(mount)
+
+    def add(self, mount: Mount) -> None:
+        mount.destination = paths.clean(mount.destination)
+        self.mounts = [m for m in self.mounts if m.destination != mount.destination]
+        self.mounts.append(mount)
+        # Longest first, so the first prefix hit is the owner.
+        self.mounts.sort(key=lambda m: len(m.destination), reverse=True)
+
+    def replace_fs(self, destination: str, fs: FileSystem) -> None:
+        for mount in self.mounts:
+            if mount.destination == paths.clean(destination):
+                mount.fs = fs
+
+    # -- routing -----------------------------------------------------------
+
+    def _owner(self, path: str) -> tuple[FileSystem, str, bool]:
+        """(filesystem, path inside it, read-only) for a resolved container path."""
+        for mount in self.mounts:
+            if _within(path, mount.destination):
+                rest = path[len(mount.destination) :] if mount.destination != "/" else path
+                return mount.fs, paths.clean(mount.source + rest), mount.read_only
+        return self.root, path, False
+
+    def _resolve(self, path: str, *, follow_last: bool) -> str:
+        """``path`` with its symlinks resolved across mounts (missing tails kept)."""
+        parts: list[str] = []
+        todo = deque(paths.split(path))
+        links = 0
+        while todo:
+            name = todo.popleft()
+            if name == "..":
+                if parts:
+                    parts.pop()
+                continue
+            here = paths.join([*parts, name])
+            if todo or follow_last:
+                fs, inner, _ = self._owner(here)
+                try:
+                    st = fs.stat(inner, follow_symlinks=False)
+                except OSError:
+                    st = None
+                if st is not None and st.kind == "symlink":
+                    links += 1
+                    if links > MAX_SYMLINKS:
+                        raise fs_error(errno.ELOOP, path)
+                    if st.link_target.startswith("/"):
+                        parts.clear()
+                    todo.extendleft(reversed(paths.split(st.link_target)))
+                    continue
+            parts.append(name)
+        return paths.join(parts)
+
+    def _route(self, path: str, *, follow_last: bool = True) -> tuple[FileSystem, str, bool]:
+        return self._owner(self._resolve(path, follow_last=follow_last))
+
+    def _writable(self, path: str, *, follow_last: bool = True) -> tuple[FileSystem, str]:
+        fs, inner, read_only = self._route(path, follow_last=follow_last)
+        if read_only:
+            raise _erofs(path)
+        return fs, inner
+
+    # -- reading -----------------------------------------------------------
+
+    def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
+        fs, inner, _ = self._route(path, follow_last=follow_symlinks)
+        return replace(fs.stat(inner, follow_symlinks=False), path=path)
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.stat(path)
+        except OSError:
+            return False
+        return True
+
+    def is_dir(self, path: str) -> bool:
+        try:
+            return self.stat(path).kind == "dir"
+        except OSError:
+            return False
+
+    def listdir(self, path: str) -> list[str]:
+        resolved = self._resolve(path, follow_last=True)
+        fs, inner, _ = self._owner(resolved)
+        names = set(fs.listdir(inner))
+        # Mount points show in their directory even where nothing was made for them.
+        for mount in self.mounts:
+            parent, _, name = mount.destination.rpartition("/")
+            if (parent or "/") == resolved and name:
+                names.add(name)
+        return sorted(names)
+
+    def read_file(self, path: str) -> bytes:
+        fs, inner, _ = self._route(path)
+        return fs.read_file(inner)
+
+    def readlink(self, path: str) -> str:
+        fs, inner, _ = self._route(path, follow_last=False)
+        return fs.readlink(inner)
+
+    def realpath(self, path: str) -> str:
+        resolved = self._resolve(path, follow_last=True)
+        self.stat(resolved)  # a missing path is an error, as realpath(3)
+        return resolved
+
+    # -- writing -----------------------------------------------------------
+
+    def write_file(
+        self, path: str, data: bytes, *, append: bool = False, mode: int | None = None
+    ) -> None:
+        fs, inner = self._writable(path)
+        fs.write_file(inner, data, append=append, mode=mode)
+
+    def mkdir(self, path: str, *, mode: int = 0o755, parents: bool = False) -> None:
+        if parents and self.is_dir(path):
+            return
+        if parents:
+            parent = paths.join(paths.split(path)[:-1])
+            if parent != "/" and not self.is_dir(parent):
+                self.mkdir(parent, mode=mode, parents=True)
+        fs, inner = self._writable(path)
+        fs.mkdir(inner, mode=mode)
+
+    def remove(self, path: str, *, recursive: bool = False) -> None:
+        resolved = self._resolve(path, follow_last=False)
+        if any(m.destination == resolved for m in self.mounts):
+            raise fs_error(errno.EBUSY, path)  # a mount point cannot be removed
+        fs, inner = self._writable(path, follow_last=False)
+        fs.remove(inner, recursive=recursive)
+
+    def rename(self, src: str, dst: str) -> None:
+        src_fs, src_inner = self._writable(src, follow_last=False)
+        dst_fs, dst_inner = self._writable(dst, follow_last=False)
+        if src_fs is not dst_fs:
+            raise fs_error(errno.EXDEV, src)  # as rename(2) across mounts
+        src_fs.rename(src_inner, dst_inner)
+
+    def symlink(self, target: str, path: str) -> None:
+        fs, inner = self._writable(path, follow_last=False)
+        fs.symlink(target, inner)
+
+    def chmod(self, path: str, mode: int) -> None:
+        fs, inner = self._writable(path)
+        fs.chmod(inner, mode)
+
+    def chown(self, path: str, uid: int, gid: int) -> None:
+        fs, inner = self._writable(path)
+        fs.chown(inner, uid, gid)
+
+    def utime(self, path: str, mtime: float) -> None:
+        fs, inner = self._writable(path)
+        fs.utime(inner, mtime)
+
+
+def _walk(fs: FileSystem, path: str) -> Iterator[tuple[str, FileStat]]:
+    """Entries under ``path`` (parents before children), paths relative to it."""
+    for name in fs.listdir(path):
+        full = f"{path.rstrip('/')}/{name}"
+        st = fs.stat(full, follow_symlinks=False)
+        yield full[len(path.rstrip("/")) :], st
+        if st.kind == "dir":
+            for rel, inner in _walk(fs, full):
+                yield f"/{name}{rel}", inner
+
+
+def copy_tree(src: FileSystem, src_path: str, dst: FileSystem, dst_path: str = "/") -> None:
+    """Copy what is under ``src_path`` into ``dst_path`` (an image path into a new volume)."""
+    for rel, st in _walk(src, src_path):
+        target = f"{dst_path.rstrip('/')}{rel}"
+        if st.kind == "dir":
+            if not dst.is_dir(target):
+                dst.mkdir(target, mode=st.mode)
+        elif st.kind == "symlink":
+            dst.symlink(st.link_target, target)
+        elif st.kind in ("file", "hardlink"):
+            dst.write_file(target, src.read_file(src_path.rstrip("/") + rel), mode=st.mode)
+        else:
+            continue  # devices and fifos are not copied into volumes
+        if st.kind != "symlink":
+            dst.utime(target, st.mtime)
+    top = src.stat(src_path)
+    dst.chmod(dst_path, top.mode)
+
+
+# -- a container's mount points ------------------------------------------------
+
+
+@dataclass
+class MountPoint:
+    """One mount of a container, as dockerd keeps it from create to removal."""
+
+    type: str  # "volume", "bind" or "tmpfs"
+    destination: str
+    rw: bool = True
+    name: str = ""  # the volume's
+    source: str = ""  # the host directory of a bind
+    mode: str = ""
+    propagation: str = ""
+    anonymous: bool = False
+    copy_data: bool = True  # fill an empty volume from the image (not with nocopy)
+    listed: bool = True  # HostConfig.Tmpfs mounts are not in inspect's Mounts
+
+    def to_wire(self, *, summary: bool = False) -> dict[str, object]:
+        """An entry of ``Mounts`` (inspect, or with ``summary`` the list's)."""
+        out: dict[str, object] = {"Type": self.type}
+        if self.type == "volume":
+            # dockerd's list shows no Source for anonymous volumes (its snapshot's quirk).
+            source = "" if summary and self.anonymous else MOUNTPOINT.format(self.name)
+            out.update(Name=self.name, Source=source)
+        else:
+            out["Source"] = self.source
+        out["Destination"] = self.destination
+        if self.type == "volume":
+            out["Driver"] = "local"
+        out.update(Mode=self.mode, RW=self.rw, Propagation=self.propagation)
+        return out
+
+
+MOUNTPOINT = "/var/lib/docker/volumes/{}/_data"
+
+
+class ContainerMounts:
+    """What the engine does with a container's mount points over its life.
+
+    ``prepare`` (at create) makes the volumes a container names, counts it as
+    their user, fills new volumes from the image and returns the mount table;
+    ``start``/``stop`` publish dockerd's ``mount``/``unmount`` events and give
+    tmpfs mounts a fresh, empty tree; ``release`` (at removal) stops counting
+    the container and removes its anonymous volumes when asked.
+    """
+
+    def __init__(self, volumes: VolumeStore) -> None:
+        self.volumes = volumes
+
+    def prepare(
+        self, container_id: str, points: list[MountPoint], image: FileSystem, own: FileSystem
+    ) -> MountTable:
+        table = MountTable(own)
+        acquired: list[str] = []
+        try:
+            for point in sorted(points, key=lambda p: len(p.destination)):
+                fs = self._source_fs(point, container_id, image, acquired)
+                with contextlib.suppress(OSError):
+                    table.mkdir(point.destination, parents=True)  # dockerd's mountpoint dirs
+                table.add(Mount(point.destination, fs, read_only=not point.rw))
+        except Exception:
+            for name in acquired:
+                self.volumes.release(name, container_id)
+            raise
+        return table
+
+    def _source_fs(
+        self, point: MountPoint, container_id: str, image: FileSystem, acquired: list[str]
+    ) -> FileSystem:
+        if point.type == "bind":
+            Path(point.source).mkdir(parents=True, exist_ok=True)  # as dockerd does for Binds
+            return HostDirectory(point.source)
+        if point.type == "tmpfs":
+            return MemoryFileSystem()
+        if point.anonymous and not point.name:
+            point.name = self.volumes.create_anonymous().name
+        volume = self.volumes.get_or_create(point.name)
+        self.volumes.acquire(volume.name, container_id)
+        acquired.append(volume.name)
+        if point.copy_data and not volume.fs.listdir("/") and image.is_dir(point.destination):
+            with contextlib.suppress(OSError):
+                copy_tree(image, point.destination, volume.fs)
+        return volume.fs
+
+    def start(self, container_id: str, points: list[MountPoint], table: MountTable) -> None:
+        for point in sorted(points, key=lambda p: p.destination):
+            if point.type == "tmpfs":
+                table.replace_fs(point.destination, MemoryFileSystem())
+            elif point.type == "volume":
+                self.volumes.mount_event(
+                    self.volumes.get(point.name), container_id, point.destination,
+                    read_write=point.rw, propagation=point.propagation,
+                )  # fmt: skip
+
+    def stop(self, container_id: str, points: list[MountPoint], table: MountTable) -> None:
+        for point in sorted(points, key=lambda p: p.destination):
+            if point.type == "tmpfs":
+                table.replace_fs(point.destination, MemoryFileSystem())  # gone at stop
+            elif point.type == "volume":
+                volume = self.volumes.find(point.name)
+                if volume is not None:
+                    self.volumes.unmount_event(volume, container_id)
+
+    def release(
+        self, container_id: str, points: list[MountPoint], *, remove_anonymous: bool
+    ) -> None:
+        for point in points:
+            if point.type != "volume":
+                continue
+            self.volumes.release(point.name, container_id)
+            volume = self.volumes.find(point.name)
+            if remove_anonymous and point.anonymous and volume is not None and not volume.users:
+                self.volumes.remove(point.name)
