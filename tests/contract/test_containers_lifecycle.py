@@ -106,15 +106,16 @@ def test_stop_timeout_kills_with_137(d: Backend) -> None:
     start(d, cid)
     running = inspect(d, cid)
     assert running["State"]["Running"] is True and running["State"]["Pid"] > 0
-    assert running["NetworkSettings"]["Gateway"]
-    assert running["NetworkSettings"]["IPAddress"]
+    # The per-network endpoint: the top-level copies are gone from API 1.52.
+    bridge = running["NetworkSettings"]["Networks"]["bridge"]
+    assert bridge["Gateway"] and bridge["IPAddress"]
     began = time.monotonic()
     reply = d.api("POST", f"/containers/{cid}/stop?t=1")
     assert reply.status_code == 204
     assert 0.8 < time.monotonic() - began < 5
     state = inspect(d, cid)
     assert state["State"]["ExitCode"] == 137
-    assert state["NetworkSettings"]["IPAddress"] == ""
+    assert state["NetworkSettings"]["Networks"]["bridge"]["IPAddress"] == ""
     assert d.api("POST", f"/containers/{cid}/stop").status_code == 304
 
 
