@@ -5,20 +5,28 @@
     mockd serve --socket /tmp/mockd.sock
     mockd serve --tcp 127.0.0.1:2376 --tls-cert server.pem --tls-key key.pem \\
         --tls-ca ca.pem --tlsverify
+    mockd serve --socket /tmp/mockd.sock --state /var/tmp/mockd.state
     mockd coverage [--markdown]
+
+With ``--state FILE`` the state is restored from FILE at start (when it
+exists) and saved to it at a clean shutdown (SIGINT, SIGTERM) and on SIGUSR1;
+see ``mockd.snapshot``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Sequence
 
+from mockd import snapshot
 from mockd.daemon import TLSFiles, serve
 from mockd.engine import Engine
 from mockd.engine.system import API_VERSION
+from mockd.snapshot import SnapshotError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         help="a registry (host[:port] or CIDR) to reach over plain HTTP; repeatable",
     )
     run.add_argument("--seed", help="seed IDs and names, for reproducible runs")
+    run.add_argument(
+        "--state",
+        metavar="FILE",
+        help="restore the state from FILE at start; save it there at shutdown and on SIGUSR1",
+    )
 
     cov = commands.add_parser("coverage", help="implemented / total operations per API tag")
     cov.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -77,20 +90,36 @@ def _serve(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     try:
-        asyncio.run(_run_until_signalled(engine, args.socket, args.tcp, tls))
-    except (OSError, ValueError) as exc:
+        asyncio.run(_run_until_signalled(engine, args.socket, args.tcp, tls, args.state))
+    except (OSError, ValueError, SnapshotError) as exc:
         print(f"mockd serve: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
 async def _run_until_signalled(
-    engine: Engine, socket_path: str | None, tcp: str | None, tls: TLSFiles | None
+    engine: Engine,
+    socket_path: str | None,
+    tcp: str | None,
+    tls: TLSFiles | None,
+    state: str | None = None,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    if state is not None:
+        if os.path.exists(state):
+            await snapshot.restore(engine, state)
+            print(f"mockd: state restored from {state}", flush=True)
+        saves: set[asyncio.Task[None]] = set()
+
+        def save_now() -> None:
+            task = loop.create_task(snapshot.save(engine, state))
+            saves.add(task)
+            task.add_done_callback(saves.discard)
+
+        loop.add_signal_handler(signal.SIGUSR1, save_now)
     listening = await serve(engine, unix_path=socket_path, tcp=tcp, tls=tls)
     try:
         for host in listening.hosts:
@@ -102,6 +131,9 @@ async def _run_until_signalled(
         await stop.wait()
     finally:
         await listening.server.close()
+        if state is not None:
+            await snapshot.save(engine, state)
+            print(f"mockd: state saved to {state}", flush=True)
         print("mockd: stopped", flush=True)
 
 

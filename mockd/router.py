@@ -23,11 +23,13 @@ from urllib.parse import unquote
 from mockd.errors import DaemonError, InvalidParameter, NotModified
 from mockd.filters import parse_filters
 from mockd.handlers.registry import HANDLERS, Handler
-from mockd.http import Reply, Request, Response, error_response, no_content
+from mockd.http import Reply, Request, Response, StreamResponse, error_response, no_content
 from mockd.spec import Operation, Parameter, Spec
+from mockd.validation import ResponseValidator, ResponseViolation
 
 if TYPE_CHECKING:
     from mockd.engine import Engine
+    from mockd.faults import Interceptor
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +82,20 @@ class Router:
         spec: Spec,
         engine: Engine,
         handlers: Mapping[str, Handler] = HANDLERS,
+        *,
+        validate_responses: bool = False,
+        violations: list[ResponseViolation] | None = None,
     ) -> None:
         self.spec = spec
         self.engine = engine
         self.handlers = handlers
+        # Response validation (mockd.validation); MOCKD_VALIDATE_RESPONSES is read by
+        # mockd.daemon.serve, not here, so routers built around stub handlers stay unchecked.
+        self.validator = ResponseValidator(spec) if validate_responses else None
+        # Every mismatch found, for the owner (MockDaemon, a test fixture) to assert on.
+        self.violations: list[ResponseViolation] = [] if violations is None else violations
+        # mockd.faults: injected faults before the handler, the request record after it.
+        self.interceptor: Interceptor | None = None
         # The engine may play an older daemon (MockDaemon(api_version="1.41")): its
         # version, not the document's, is the newest one served and the one announced.
         self.max_version: str = engine.api_version
@@ -138,10 +150,47 @@ class Router:
         req.operation_id = operation.operation_id
         req.path_params = path_params
 
-        reply = await self._run(operation, req)
+        interceptor = self.interceptor
+        early = await interceptor.before(req) if interceptor is not None else None
+        reply = early if early is not None else await self._run(operation, req)
+        # An injected fault's reply is deliberate: it is not checked against the document.
+        if self.validator is not None and early is None and operation.operation_id in self.handlers:
+            reply = self._validated(operation, req, reply)
         for name, value in self._api_headers.items():
             reply.headers.setdefault(name, value)
+        return interceptor.after(req, reply) if interceptor is not None else reply
+
+    def _validated(self, operation: Operation, req: Request, reply: Reply) -> Reply:
+        """Check ``reply`` against the document; a whole reply that does not fit becomes a 500."""
+        assert self.validator is not None
+        if isinstance(reply, Response):
+            found = self.validator.check_reply(
+                operation, reply.status, reply.body, reply.content_type, req.api_version
+            )
+            if not found:
+                return reply
+            self.violations.extend(found)
+            for violation in found:
+                log.error("response does not match the API document: %s", violation)
+            return error_response(
+                500, "mockd response validation: " + "; ".join(str(v) for v in found)
+            )
+        if isinstance(reply, StreamResponse):
+            if not self.validator.status_declared(operation, reply.status):
+                violation = ResponseViolation(
+                    operation.operation_id, reply.status, "$status", "status is not declared"
+                )
+                self.violations.append(violation)
+                return error_response(500, f"mockd response validation: {violation}")
+            # The status is out before the messages: a bad one is recorded, not answered.
+            reply.chunks = self.validator.wrap_stream(
+                operation, reply.status, req.api_version, reply.chunks, self._record
+            )
         return reply
+
+    def _record(self, violation: ResponseViolation) -> None:
+        log.error("stream message does not match the API document: %s", violation)
+        self.violations.append(violation)
 
     def _check_version(self, version: str) -> Response | None:
         if not version:

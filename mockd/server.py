@@ -46,6 +46,13 @@ DEFAULT_MAX_BODY_SIZE = 1 << 30
 CLOSE_TIMEOUT = 1.0
 
 
+class DropConnection(Exception):
+    """Raised by the app (or inside a reply's stream) to close the connection unanswered.
+
+    Fault injection (``mockd.faults``) uses it to play a daemon that goes away.
+    """
+
+
 class _ClientGone(Exception):
     """The client closed the connection or broke it."""
 
@@ -181,7 +188,10 @@ class _Connection:
             if body is None:  # too large: answered 413 already
                 return
             request = _make_request(head, body)
-            reply = await self._call_app(request)
+            try:
+                reply = await self._call_app(request)
+            except DropConnection:
+                return
             if isinstance(reply, HijackResponse):
                 await self._hijack(request, reply)
                 return
@@ -238,6 +248,8 @@ class _Connection:
     async def _call_app(self, request: Request) -> Reply:
         try:
             return await self.server.app(request)
+        except DropConnection:
+            raise
         except Exception as exc:
             log.exception("app failed on %s %s", request.method, request.path)
             return error_response(500, str(exc) or type(exc).__name__)
@@ -321,6 +333,8 @@ class _Connection:
             exc = pump.exception()
             if isinstance(exc, _ClientGone):
                 raise exc
+            if isinstance(exc, DropConnection):
+                raise _ClientGone from exc
             # The stream broke after the status went out: all we can do is cut the connection.
             log.error("stream failed after its headers were sent: %r", exc)
             raise _ClientGone from exc
