@@ -1,8 +1,9 @@
 """Incremental decoders for the daemon's streamed answers.
 
 Each decoder consumes an iterator of byte chunks cut anywhere (so it works on
-``response.iter_content()`` and on a hijacked socket alike) and yields whole
-items:
+``transport.iter_chunks`` and on a hijacked socket alike) and yields whole
+items, cutting all those a chunk holds in one pass: large reads cost per read,
+not per item.
 
 * ``iter_json``: JSON messages (events, pull/push/build progress, stats), one per
   line or concatenated without separators;
@@ -34,40 +35,76 @@ _HEADER: Final = struct.Struct(">BxxxL")
 # -- JSON messages ------------------------------------------------------------
 
 
-def split_json(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The raw bytes of each JSON message in the stream.
-
-    dockerd writes one message per line, so whole lines are the fast path;
-    a line holding several concatenated messages, or a message continued over
-    lines, goes through ``_split_concatenated``.
-    """
-    pending = b""  # bytes of an unfinished line
+def _line_batches(chunks: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """The complete lines of the stream, a list per chunk that completed any
+    (split in bulk: one ``bytes.split`` per chunk, not a search per line);
+    an unfinished last line comes at the end, alone."""
+    parts: list[bytes] = []  # the unfinished line, in pieces (joined once, not per chunk)
     for chunk in chunks:
-        if not chunk:
+        if b"\n" not in chunk:
+            if chunk:
+                parts.append(chunk)
             continue
-        pending += chunk
-        last_newline = pending.rfind(b"\n")
-        if last_newline < 0:
-            continue
-        complete, pending = pending[: last_newline + 1], pending[last_newline + 1 :]
-        carry = b""
-        for line in complete.splitlines(keepends=True):
-            if carry:
-                line = carry + line
-                carry = b""
-            elif not line.strip():
-                continue
-            elif _is_single_json(line):
-                yield line.strip()
-                continue
-            documents, carry = _split_concatenated(line)
-            yield from documents
-        pending = carry + pending
-    if pending.strip():
-        documents, rest = _split_concatenated(pending)
-        yield from documents
-        if rest.strip():
-            raise StreamError(f"JSON stream ended inside a message: {rest[:80]!r}")
+        if parts:
+            parts.append(chunk)
+            chunk = b"".join(parts)
+            parts.clear()
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        if tail:
+            parts.append(tail)
+        yield lines
+    if parts:
+        yield [b"".join(parts)]
+
+
+def _decode_messages(
+    chunks: Iterable[bytes], decode: Callable[[bytes], T], expected: object
+) -> Iterator[T]:
+    """Each JSON message of the stream through ``decode``: one decode per
+    message on the fast path (a whole line is one message, as dockerd writes).
+
+    Only a line that fails to decode as one message is cut into its messages
+    by ``_split_concatenated`` (several on one line, or one continued over
+    lines); a typed decoder's ``ValidationError`` is a real mismatch when the
+    line holds a single JSON value.
+    """
+    carry = b""  # the start of a message continued over lines
+    for lines in _line_batches(chunks):
+        for line in lines:
+            if not carry:
+                try:
+                    item = decode(line)
+                except msgspec.ValidationError as exc:
+                    if _is_single_json(line):
+                        raise _mismatch(expected, exc) from exc
+                except msgspec.DecodeError:
+                    if not line.strip():
+                        continue  # a blank line between messages
+                else:
+                    yield item
+                    continue
+                documents, carry = _split_concatenated(line)
+            else:
+                # The newline is kept: it separates tokens as it did on the wire.
+                documents, carry = _split_concatenated(carry + b"\n" + line)
+            for document in documents:
+                yield _decode_document(decode, document, expected)
+    if carry.strip():
+        raise StreamError(f"JSON stream ended inside a message: {carry[:80]!r}")
+
+
+def _decode_document(decode: Callable[[bytes], T], document: bytes, expected: object) -> T:
+    try:
+        return decode(document)
+    except msgspec.ValidationError as exc:
+        raise _mismatch(expected, exc) from exc
+    except msgspec.DecodeError as exc:
+        raise StreamError(f"invalid JSON in stream: {document[:80]!r}") from exc
+
+
+def _mismatch(expected: object, exc: msgspec.ValidationError) -> StreamError:
+    return StreamError(f"stream message does not match {expected!r}: {exc}")
 
 
 def _is_single_json(line: bytes) -> bool:
@@ -82,7 +119,7 @@ def _split_concatenated(data: bytes) -> tuple[list[bytes], bytes]:
     """Cut ``data`` after each complete top-level JSON value; return the values
     and the unfinished rest.  Hand-written because neither msgspec nor ``json``
     decodes a prefix of bytes incrementally; it only tracks nesting and
-    strings, msgspec still validates every value it returns."""
+    strings, the decoder still validates every value it returns."""
     documents: list[bytes] = []
     depth = 0
     in_string = escaped = False
@@ -109,12 +146,22 @@ def _split_concatenated(data: bytes) -> tuple[list[bytes], bytes]:
         elif byte in b"}]":
             depth -= 1
             if depth == 0:
-                document = data[start : index + 1]
-                if not _is_single_json(document):
-                    raise StreamError(f"invalid JSON in stream: {document[:80]!r}")
-                documents.append(document)
+                documents.append(data[start : index + 1])
                 start = None
     return documents, (data[start:] if start is not None else b"")
+
+
+_RAW_DECODER: Final = msgspec.json.Decoder(msgspec.Raw)
+
+
+def _raw_bytes(line: bytes) -> bytes:
+    return bytes(_RAW_DECODER.decode(line))
+
+
+def split_json(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The bytes of each JSON message in the stream (validated, without the
+    surrounding whitespace)."""
+    return _decode_messages(chunks, _raw_bytes, msgspec.Raw)
 
 
 @overload
@@ -125,35 +172,62 @@ def iter_json(chunks: Iterable[bytes], type: Any = Any) -> Iterator[Any]:
     """Each JSON message decoded, into ``type`` (a msgspec Struct, dict, ...)
     when given; ``msgspec.Raw`` keeps the bytes."""
     decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(type)
-    for document in split_json(chunks):
-        try:
-            yield decoder.decode(document)
-        except msgspec.ValidationError as exc:
-            raise StreamError(f"stream message does not match {type!r}: {exc}") from exc
+    return _decode_messages(chunks, decoder.decode, type)
 
 
 # -- multiplexed stdout/stderr --------------------------------------------------
 
+# A frame header read as two words: the first is the stream id followed by
+# three zero bytes, so one comparison checks the padding and the id's range.
+_HEADER_WORDS: Final = struct.Struct(">LL")
+_MAX_FIRST_WORD: Final = SYSTEMERR << 24
+
 
 def iter_frames(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
     """``(stream_id, payload)`` for each frame of a multiplexed stream: a header
-    of the stream id, three zero bytes and a big-endian payload size."""
-    buffer = bytearray()
+    of the stream id, three zero bytes and a big-endian payload size.
+
+    Frames are cut from each chunk by offset (every frame a chunk holds, in
+    one pass); only an unfinished frame is kept, in pieces joined once enough
+    bytes for it have come.
+    """
+    parts: list[bytes] = []  # the unfinished frame, in pieces
+    held = 0  # bytes in ``parts``
+    needed = _HEADER.size  # bytes the unfinished frame needs before it can be cut
     for chunk in chunks:
-        buffer += chunk
-        while len(buffer) >= _HEADER.size:
-            if buffer[0] > SYSTEMERR or buffer[1:4] != b"\0\0\0":
-                raise StreamError(f"bad frame header in multiplexed stream: {bytes(buffer[:8])!r}")
-            stream_id, size = _HEADER.unpack_from(buffer)
-            end = _HEADER.size + size
-            if len(buffer) < end:
+        if not chunk:
+            continue
+        if parts:
+            parts.append(chunk)
+            held += len(chunk)
+            if held < needed:
+                continue
+            data = b"".join(parts)
+            parts.clear()
+        else:
+            data = chunk
+        size = len(data)
+        offset = 0
+        while True:
+            if size - offset < 8:
+                needed = 8
                 break
-            payload = bytes(buffer[_HEADER.size : end])
-            del buffer[:end]
-            if payload:
-                yield stream_id, payload
-    if buffer:
-        raise StreamError(f"multiplexed stream ended inside a frame ({len(buffer)} bytes left)")
+            first, length = _HEADER_WORDS.unpack_from(data, offset)
+            if first & 0xFFFFFF or first > _MAX_FIRST_WORD:
+                header = bytes(data[offset : offset + 8])
+                raise StreamError(f"bad frame header in multiplexed stream: {header!r}")
+            end = offset + 8 + length
+            if end > size:
+                needed = 8 + length
+                break
+            if length:
+                yield first >> 24, data[offset + 8 : end]
+            offset = end
+        held = size - offset
+        if held:
+            parts.append(data[offset:] if offset else data)
+    if held:
+        raise StreamError(f"multiplexed stream ended inside a frame ({held} bytes left)")
 
 
 def iter_raw(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:

@@ -9,12 +9,15 @@ reads them, and turns error answers and connection failures into
 from __future__ import annotations
 
 import errno
+import functools
+import http.client
+import io
 import os
 import socket
 import ssl
 import stat
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, urlencode, urlsplit
@@ -366,16 +369,137 @@ class Transport:
 
 
 def iter_chunks(response: requests.Response, size: int = 65536) -> Iterator[bytes]:
-    """The body of a streamed response as it arrives.  ``iter_content(None)``
-    would wait for the end of a body that has no chunked framing; ``read1``
-    returns what one read brings, chunked or not."""
+    """The body of a streamed response as it arrives, each read's worth at once.
+
+    A chunked body (every stream dockerd sends) is read off the connection's
+    buffered socket file with ``read1(size)`` and its framing undone by
+    ``dechunk``: urllib3 and ``http.client`` hand out one HTTP chunk per call,
+    and dockerd writes one chunk per log frame or event, so reading through
+    them costs a library call per frame.  Other bodies go through urllib3's
+    ``read1``, which already returns what one read brings.
+    """
+    body_file = _chunked_body_file(response)
     try:
-        while chunk := response.raw.read1(size):
-            yield chunk
+        if body_file is None:
+            while chunk := response.raw.read1(size):
+                yield chunk
+        else:
+            yield from dechunk(functools.partial(body_file.read1, size))
     except urllib3.exceptions.ReadTimeoutError as exc:
         raise ReadTimeout(f"no data from the daemon within the read timeout: {exc}") from exc
-    except urllib3.exceptions.ProtocolError as exc:
+    except TimeoutError as exc:  # the socket's own timeout, on the direct path
+        raise ReadTimeout(f"no data from the daemon within the read timeout: {exc}") from exc
+    except (urllib3.exceptions.ProtocolError, OSError, ValueError) as exc:
+        # ValueError: the socket file was closed under the reader.
         raise StreamError(f"the daemon's stream broke off: {exc}") from exc
+
+
+def _chunked_body_file(response: requests.Response) -> io.BufferedReader | None:
+    """The buffered socket file under a chunked response nobody has read from
+    yet, else ``None``.  urllib3 keeps the ``http.client`` response as ``_fp``
+    and ``http.client`` the socket file as ``fp``; anything else (a test
+    double, a compressed body, a body already partly read) takes the urllib3
+    path."""
+    raw = response.raw
+    inner = getattr(raw, "_fp", None)
+    if not isinstance(raw, urllib3.HTTPResponse) or not isinstance(inner, http.client.HTTPResponse):
+        return None
+    if response.headers.get("Content-Encoding", "identity") != "identity":
+        return None
+    if not inner.chunked or inner.chunk_left is not None or raw.chunk_left is not None:
+        return None
+    body_file = inner.fp
+    return body_file if isinstance(body_file, io.BufferedReader) else None
+
+
+_MAX_CHUNK_LINE: Final = 4096
+
+
+def dechunk(read: Callable[[], bytes]) -> Iterator[bytes]:
+    """The payload of a chunked body (RFC 9112, 7.1) as it arrives: for each
+    ``read()``, the payload bytes it brought, whole chunks and part of one
+    alike, joined (so no read waits for a chunk to be complete).  Raises
+    ``StreamError`` when the reads end before the last chunk."""
+    data = b""
+    pos = 0
+    left = 0  # payload bytes of a chunk cut by the end of a read, still to come
+    crlf_due = False  # the CRLF that ends that chunk's payload comes next
+    while True:
+        payload: list[bytes] = []
+        end_of_data = len(data)
+        while pos < end_of_data:
+            if left:
+                end = min(pos + left, end_of_data)
+                payload.append(data[pos:end])
+                left -= end - pos
+                pos = end
+                crlf_due = not left
+                continue
+            if crlf_due:
+                if end_of_data - pos < 2:
+                    break
+                if data[pos : pos + 2] != b"\r\n":
+                    raise StreamError(f"chunked body: no CRLF after a chunk: {data[pos:][:40]!r}")
+                pos += 2
+                crlf_due = False
+                continue
+            newline = data.find(b"\n", pos)
+            if newline < 0:
+                if end_of_data - pos > _MAX_CHUNK_LINE:
+                    raise StreamError("chunked body: a chunk size line is too long")
+                break
+            size = _chunk_size(data[pos:newline])
+            pos = newline + 1
+            if size == 0:
+                yield from _end_of_body(payload, data[pos:], read)
+                return
+            end = pos + size
+            # The common case, a whole chunk in the data: cut it at once.
+            if end + 2 <= end_of_data and data[end : end + 2] == b"\r\n":
+                payload.append(data[pos:end])
+                pos = end + 2
+            else:
+                left = size
+        if payload:
+            yield payload[0] if len(payload) == 1 else b"".join(payload)
+        more = read()
+        if not more:
+            raise StreamError("the daemon's stream broke off inside the chunked body")
+        data = data[pos:] + more if pos < end_of_data else more
+        pos = 0
+
+
+def _chunk_size(line: bytes) -> int:
+    try:
+        size = int(line, 16)  # int() ignores the line's CR and spaces
+    except ValueError:
+        digits = line.split(b";", 1)[0].strip()  # a chunk extension is ignored
+        if not digits or digits.strip(b"0123456789abcdefABCDEF"):
+            raise StreamError(f"chunked body: bad chunk size line {line[:40]!r}") from None
+        size = int(digits, 16)
+    if size < 0:
+        raise StreamError(f"chunked body: bad chunk size line {line[:40]!r}")
+    return size
+
+
+def _end_of_body(payload: list[bytes], rest: bytes, read: Callable[[], bytes]) -> Iterator[bytes]:
+    """After the last chunk: the payload still held, then the trailer section
+    (header lines, none from dockerd) read up to its empty line."""
+    if payload:
+        yield b"".join(payload)
+    while True:
+        newline = rest.find(b"\n")
+        if newline < 0:
+            if len(rest) > _MAX_CHUNK_LINE:
+                raise StreamError("chunked body: a trailer line is too long")
+            more = read()
+            if not more:
+                raise StreamError("the daemon's stream broke off inside the chunked body")
+            rest += more
+            continue
+        line, rest = rest[:newline], rest[newline + 1 :]
+        if not line.rstrip(b"\r"):
+            return
 
 
 def error_message(body: bytes) -> str:
@@ -477,6 +601,7 @@ __all__ = [
     "MIN_API_VERSION",
     "Timeout",
     "Transport",
+    "dechunk",
     "encode_filters",
     "encode_params",
     "error_message",

@@ -12,17 +12,18 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mockd.daemon import MockDaemon
+    from mockd.daemon import MockDaemon, docker_environment
     from mockd.engine import Engine
     from mockd.engine.clock import ManualClock, SystemClock
 
-__all__ = ["Engine", "ManualClock", "MockDaemon", "SystemClock"]
+__all__ = ["Engine", "ManualClock", "MockDaemon", "SystemClock", "docker_environment"]
 
 _WHERE = {
     "MockDaemon": "mockd.daemon",
     "Engine": "mockd.engine",
     "ManualClock": "mockd.engine.clock",
     "SystemClock": "mockd.engine.clock",
+    "docker_environment": "mockd.daemon",
 }
 
 

@@ -567,8 +567,9 @@ class ContainerCollection:
         self.exec_api = ExecAPI(transport)
         self.images = images
 
-    def _create(self, image: str, command: str | builtins.list[str] | None,
-                pull: bool, **kwargs: Any) -> Container:  # fmt: skip
+    def _create_id(self, image: str, command: str | builtins.list[str] | None,
+                   pull: bool, **kwargs: Any) -> str:  # fmt: skip
+        """Create the container (pulling a missing image when ``pull``); its ID."""
         body, query = build_create_body(image, command, **kwargs)
         try:
             created = self.api.create(body, **query)
@@ -578,7 +579,12 @@ class ContainerCollection:
             repository, tag = split_repository(image)
             self.images.pull(repository, tag, platform=query.get("platform"))
             created = self.api.create(body, **query)
-        return Container(self, inspect=self.api.inspect(created.id or ""))
+        return created.id or ""
+
+    def _create(self, image: str, command: str | builtins.list[str] | None,
+                pull: bool, **kwargs: Any) -> Container:  # fmt: skip
+        container_id = self._create_id(image, command, pull, **kwargs)
+        return Container(self, inspect=self.api.inspect(container_id))
 
     def create(
         self, image: str, command: str | builtins.list[str] | None = None, **kwargs: Any
@@ -641,34 +647,37 @@ class ContainerCollection:
             # As docker-py: nobody waits for a detached container, so the daemon removes it.
             kwargs["auto_remove"] = True
             remove = False
-        container = self._create(image, command, True, detach=detach, **kwargs)
         if detach:
+            container = self._create(image, command, True, detach=detach, **kwargs)
             container.start()
             return container
+        # In the foreground nothing needs an inspect: the ID comes from the
+        # create answer and the TTY setting from the arguments.
+        container_id = self._create_id(image, command, True, detach=detach, **kwargs)
         auto_remove = bool(kwargs.get("auto_remove"))
         tty = bool(kwargs.get("tty"))
         # As the docker CLI: register the wait and attach before starting, so
         # neither the exit nor early output is missed (nor lost to auto_remove).
         wait_result = self.api.wait_begin(
-            container.id, condition="removed" if auto_remove else "next-exit"
+            container_id, condition="removed" if auto_remove else "next-exit"
         )
-        connection = self.api.attach(container.id, stdout=True, stderr=True, stream=True)
+        connection = self.api.attach(container_id, stdout=True, stderr=True, stream=True)
         frames = Stream(connection.frames(tty), connection.close)
         try:
-            container.start()
+            self.api.start(container_id)
         except BaseException:
             frames.close()
             if remove:
-                container.remove(force=True)
+                self.api.remove(container_id, force=True)
             raise
 
         def finish(stderr_bytes: bytes) -> None:
             status = wait_result()
             if remove and not auto_remove:
-                container.remove()
+                self.api.remove(container_id)
             exit_code = status.status_code or 0
             if exit_code != 0:
-                raise ContainerError(container.id, exit_code, command, image,
+                raise ContainerError(container_id, exit_code, command, image,
                                      stderr_bytes or None)  # fmt: skip
 
         wanted = frozenset(s for s, on in ((STDOUT, stdout), (STDERR, stderr)) if on)
