@@ -34,7 +34,7 @@ def make_transport(version: str | None = "1.45") -> Transport:
 
 
 def query_of(call: responses.Call) -> list[tuple[str, str]]:
-    return parse_qsl(urlsplit(call.request.url).query)
+    return parse_qsl(urlsplit(str(call.request.url)).query)
 
 
 def test_version_prefix_and_path_params(mocked: responses.RequestsMock) -> None:
@@ -76,7 +76,7 @@ def test_json_body_and_content_type(mocked: responses.RequestsMock) -> None:
         "POST", "/containers/create", json={"Image": "busybox"}, params={"name": "c"}
     )
     request = mocked.calls[0].request
-    assert json.loads(request.body) == {"Image": "busybox"}
+    assert request.body is not None and json.loads(request.body) == {"Image": "busybox"}
     assert request.headers["Content-Type"] == "application/json"
     assert response.status_code == 201
 
