@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal, overload
 
 from dockersdk.api.containers import ContainerCollection
 from dockersdk.api.images import ImageCollection
 from dockersdk.api.networks import NetworkCollection
-from dockersdk.api.system import DiskUsage, DiskUsageType, EventType, PingInfo, SystemAPI
+from dockersdk.api.system import DiskUsage, DiskUsageType, PingInfo, SystemAPI
 from dockersdk.api.volumes import VolumeCollection
 from dockersdk.config import TLSConfig, resolve
-from dockersdk.models import EventMessage, SystemInfo, SystemVersion
-from dockersdk.params.durations import PointInTime
-from dockersdk.streams import Stream
+from dockersdk.models import SystemInfo, SystemVersion
 from dockersdk.transport import Timeout, Transport
 
 SDK_VERSION = "0.1.0"
@@ -49,6 +46,9 @@ class DockerClient:
             config.endpoint, version=config.api_version, timeout=timeout, user_agent=user_agent
         )
         self.system = SystemAPI(self.transport)
+        # docker-py's ``client.events()``: the system area's own bound method, so
+        # its overloads (typed events, or bytes with decode=False) are declared once.
+        self.events = self.system.events
         self.images = ImageCollection(self.transport)
         self.volumes = VolumeCollection(self.transport)
         self.networks = NetworkCollection(self.transport)
@@ -91,45 +91,6 @@ class DockerClient:
     def df(self, type: DiskUsageType | Iterable[DiskUsageType] | None = None) -> DiskUsage:
         """Disk usage per kind; ``type`` restricts it (see ``system.df``)."""
         return self.system.df(type)
-
-    @overload
-    def events(
-        self,
-        since: PointInTime | None = ...,
-        until: PointInTime | None = ...,
-        filters: Mapping[str, Any] | None = ...,
-        decode: Literal[True] = ...,
-        *,
-        type: EventType | Iterable[EventType] | None = ...,
-        action: str | Iterable[str] | None = ...,
-    ) -> Stream[EventMessage]: ...
-    @overload
-    def events(
-        self,
-        since: PointInTime | None = ...,
-        until: PointInTime | None = ...,
-        filters: Mapping[str, Any] | None = ...,
-        *,
-        decode: Literal[False],
-        type: EventType | Iterable[EventType] | None = ...,
-        action: str | Iterable[str] | None = ...,
-    ) -> Stream[bytes]: ...
-    def events(
-        self,
-        since: PointInTime | None = None,
-        until: PointInTime | None = None,
-        filters: Mapping[str, Any] | None = None,
-        decode: bool = True,
-        *,
-        type: EventType | Iterable[EventType] | None = None,
-        action: str | Iterable[str] | None = None,
-    ) -> Stream[EventMessage] | Stream[bytes]:
-        """The daemon's events between ``since`` and ``until``, filtered by
-        ``filters``, ``type`` and ``action``; raw JSON bytes with ``decode=False``
-        (see ``system.events``)."""
-        if decode:
-            return self.system.events(since, until, filters, type=type, action=action)
-        return self.system.events(since, until, filters, decode=False, type=type, action=action)
 
     def close(self) -> None:
         """Close the connection pool."""

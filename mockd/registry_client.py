@@ -38,6 +38,7 @@ from mockd.errors import DaemonError, InvalidParameter, NotFound, SystemError_, 
 from mockd.fs.errors import TarSafetyError
 from mockd.fs.layer import Layer
 from mockd.fs.tarread import layer_from_tar
+from mockd.progress import progress_message, status_message
 
 MT_DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 MT_DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -343,18 +344,19 @@ class RegistryClient:
         layers: list[Layer | None] = [have_layer(d) for d in diff_ids]
         for desc, layer in zip(descriptors, layers, strict=True):
             short = str(desc["digest"])[7:19]
-            emit({"status": "Already exists" if layer is not None else "Pulling fs layer",
-                  "progressDetail": {}, "id": short})  # fmt: skip
+            emit(
+                status_message("Already exists" if layer is not None else "Pulling fs layer", short)
+            )
         for index, desc in enumerate(descriptors):
             if layers[index] is not None:
                 continue
             digest, short = str(desc["digest"]), str(desc["digest"])[7:19]
             size = int(desc.get("size") or 0)
-            emit(_progress("Downloading", short, size, size))
+            emit(progress_message("Downloading", short, size, size))
             data = self._blob(digest)
-            emit({"status": "Verifying Checksum", "progressDetail": {}, "id": short})
-            emit({"status": "Download complete", "progressDetail": {}, "id": short})
-            emit(_progress("Extracting", short, len(data), len(data)))
+            emit(status_message("Verifying Checksum", short))
+            emit(status_message("Download complete", short))
+            emit(progress_message("Extracting", short, len(data), len(data)))
             try:
                 layer = layer_from_tar(io.BytesIO(data))
             except TarSafetyError as exc:
@@ -366,7 +368,7 @@ class RegistryClient:
                 )
             self.metadata.remember(layer.diff_id, digest, self.ref.domain, self.ref.path)
             layers[index] = layer
-            emit({"status": "Pull complete", "progressDetail": {}, "id": short})
+            emit(status_message("Pull complete", short))
         done = [layer for layer in layers if layer is not None]
         return PulledImage(config_bytes, done, resolved.digest)
 
@@ -419,7 +421,7 @@ class RegistryClient:
         """Push an image under ``self.ref``'s tag; returns the manifest digest and size."""
         compressed: list[tuple[str, int]] = []
         for layer in layers:
-            emit({"status": "Preparing", "progressDetail": {}, "id": layer.diff_id[7:19]})
+            emit(status_message("Preparing", layer.diff_id[7:19]))
         for layer in layers:
             short = layer.diff_id[7:19]
             mount = self.metadata.mount_source(layer.diff_id, self.ref.domain, self.ref.path)
@@ -427,13 +429,13 @@ class RegistryClient:
             digest = sha256_digest(data)
             compressed.append((digest, len(data)))
             if self._blob_exists(digest):
-                emit({"status": "Layer already exists", "progressDetail": {}, "id": short})
+                emit(status_message("Layer already exists", short))
             elif mount is not None and mount[0] == digest and self._mount(digest, mount[1]):
-                emit({"status": f"Mounted from {mount[1]}", "progressDetail": {}, "id": short})
+                emit(status_message(f"Mounted from {mount[1]}", short))
             else:
-                emit(_progress("Pushing", short, len(layer.tar_bytes()), layer.size))
+                emit(progress_message("Pushing", short, len(layer.tar_bytes()), layer.size))
                 self._upload(data, digest)
-                emit({"status": "Pushed", "progressDetail": {}, "id": short})
+                emit(status_message("Pushed", short))
             self.metadata.remember(layer.diff_id, digest, self.ref.domain, self.ref.path)
         config_digest = sha256_digest(config_bytes)
         if not self._blob_exists(config_digest):
@@ -471,8 +473,3 @@ def choose_platform(
         if exact:
             return exact[0]
     return candidates[0] if candidates else None
-
-
-def _progress(status: str, short: str, current: int, total: int) -> dict[str, Any]:
-    """A progress message; the handler adds the text bar (``progress``) as dockerd draws it."""
-    return {"status": status, "progressDetail": {"current": current, "total": total}, "id": short}

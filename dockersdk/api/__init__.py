@@ -2,13 +2,14 @@
 
 Each area is a class taking the client's ``Transport``; ``DockerClient`` holds
 one instance per area (``client.system``, ``client.containers``, ...).
-``APIGroup`` gives them the two calls most methods need.
+``APIGroup`` gives them the two calls most methods need; ``Model`` is the
+base of docker-py's resource objects (``Image``, ``Network``, ``Volume``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 import requests
@@ -17,6 +18,8 @@ from dockersdk.streams import Stream, iter_json
 from dockersdk.transport import QueryValue, Timeout, Transport, iter_chunks
 
 T = TypeVar("T")
+Attrs = TypeVar("Attrs")
+Collection = TypeVar("Collection")
 
 
 class APIGroup:
@@ -71,6 +74,26 @@ class APIGroup:
             operation=operation,
         )
         return response_stream(response, iter_json(iter_chunks(response), type))
+
+
+class Model(Generic[Attrs, Collection]):
+    """A resource as docker-py's ``Model``: its inspect data in ``attrs``, the
+    collection that made it in ``collection``; equal (and hashed) by ``id``."""
+
+    def __init__(self, attrs: Attrs, collection: Collection) -> None:
+        self.attrs = attrs
+        self.collection = collection
+
+    @property
+    def id(self) -> str:
+        """The resource's ID."""
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, type(self)) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
 
 def response_stream(response: requests.Response, items: Iterator[T]) -> Stream[T]:

@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Mapping
 from typing import Any
 
-from dockersdk.api import APIGroup
+from dockersdk.api import APIGroup, Model
 from dockersdk.api.build import BuildMixin
 from dockersdk.api.image_transfer import ImageSaveMixin, ImageTransferMixin, registry_auth_header
 from dockersdk.auth import AuthConfig
@@ -23,6 +23,7 @@ from dockersdk.models import (
     ImageHistoryResponseItem,
     ImageInspect,
     ImagePruneResponse,
+    ImageSearchResponseItem,
     ImageSummary,
 )
 from dockersdk.progress import ProgressDisplay, wants_display
@@ -111,6 +112,14 @@ class ImagesAPI(APIGroup):
             operation="ImagePrune",
         )  # fmt: skip
 
+    def search(
+        self, term: str, limit: int | None = None, filters: Mapping[str, Any] | None = None
+    ) -> builtins.list[ImageSearchResponseItem]:
+        return self._json(
+            "GET", "/images/search", builtins.list[ImageSearchResponseItem],
+            params={"term": term, "limit": limit, "filters": filters}, operation="ImageSearch",
+        )  # fmt: skip
+
     def pull_stream(
         self, repository: str, tag: str | None = None, *, platform: str | None = None,
         auth_config: AuthConfig | Mapping[str, Any] | None = None,
@@ -157,12 +166,8 @@ class ImagesAPI(APIGroup):
         return messages
 
 
-class Image(ImageSaveMixin):
+class Image(ImageSaveMixin, Model["ImageInspect", "ImageCollection"]):
     """An image, as docker-py's ``Image``: its inspect data in ``attrs``."""
-
-    def __init__(self, attrs: ImageInspect, collection: ImageCollection) -> None:
-        self.attrs = attrs
-        self.collection = collection
 
     @property
     def id(self) -> str:
@@ -199,12 +204,6 @@ class Image(ImageSaveMixin):
     def history(self) -> builtins.list[ImageHistoryResponseItem]:
         """The layers the image was built from, newest first."""
         return self.collection.api.history(self.id)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Image) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
 
     def __repr__(self) -> str:
         return f"<Image: {', '.join(repr(t) for t in self.tags)}>"
@@ -265,6 +264,14 @@ class ImageCollection(ImageTransferMixin, BuildMixin):
         """Remove dangling images; ``filters``: ``dangling`` (``False``: every unused
         image), ``until``, ``label``."""
         return self.api.prune(filters)
+
+    def search(
+        self, term: str, limit: int | None = None, filters: Mapping[str, Any] | None = None
+    ) -> builtins.list[ImageSearchResponseItem]:
+        """``docker search``: repositories of the registry ``term`` names (Docker Hub
+        when none), at most ``limit`` (1 to 100; the daemon's default 25);
+        ``filters``: ``is-official``, ``is-automated`` (bools), ``stars`` (a minimum)."""
+        return self.api.search(term, limit, filters)
 
 
 __all__ = ["Image", "ImageCollection", "ImagesAPI"]

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from dockersdk.api import APIGroup
+from dockersdk.api import APIGroup, Model
 from dockersdk.models import (
     IPAM,
     NetworkCreateResponse,
@@ -130,12 +130,8 @@ class NetworksAPI(APIGroup):
         )  # fmt: skip
 
 
-class Network:
+class Network(Model["NetworkInspect", "NetworkCollection"]):
     """A network, as docker-py's ``Network``: its inspect data in ``attrs``."""
-
-    def __init__(self, attrs: NetworkInspect, collection: NetworkCollection) -> None:
-        self.attrs = attrs
-        self.collection = collection
 
     @property
     def id(self) -> str:
@@ -185,12 +181,6 @@ class Network:
     def remove(self) -> None:
         """Remove the network."""
         self.collection.api.remove(self.id)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Network) and other.id == self.id
-
-    def __hash__(self) -> int:
-        return hash(self.id)
 
     def __repr__(self) -> str:
         return f"<Network: {self.short_id}>"

@@ -14,7 +14,9 @@ from dockersdk.api.containers import ContainersAPI
 from dockersdk.api.images import ImagesAPI
 from dockersdk.api.networks import NetworksAPI
 from dockersdk.api.volumes import VolumesAPI
+from dockersdk.auth import AuthConfig
 from dockersdk.models import (
+    AuthResponse,
     BuildCache,
     ContainerSummary,
     EventMessage,
@@ -155,6 +157,27 @@ class SystemAPI(APIGroup):
     def info(self) -> SystemInfo:
         """``docker info``: counts, drivers, limits and configuration of the daemon."""
         return self._json("GET", "/info", SystemInfo, operation="SystemInfo")
+
+    def login(
+        self,
+        username: str,
+        password: str | None = None,
+        email: str | None = None,
+        registry: str | None = None,
+        reauth: bool = False,
+    ) -> AuthResponse:
+        """``docker login``: the daemon checks ``username`` and ``password`` against
+        ``registry`` (Docker Hub when ``None``); ``email`` is passed along, as
+        docker-py does.  Failures raise (``Unauthorized`` for refused credentials).
+        Nothing is stored: pass the credentials to pulls and pushes as
+        ``auth_config``, or keep them in ``config.json``.  ``reauth`` is docker-py's
+        (it skips docker-py's cache); with no cache here, every call asks the daemon.
+        """
+        del reauth  # no cache to bypass
+        body = AuthConfig(username=username, password=password, email=email,
+                          serveraddress=registry)  # fmt: skip
+        return self._json("POST", "/auth", AuthResponse, json=body.to_wire(),
+                          operation="SystemAuth")  # fmt: skip
 
     # -- events ------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import builtins
 from collections.abc import Mapping
 from typing import Any
 
-from dockersdk.api import APIGroup
+from dockersdk.api import APIGroup, Model
 from dockersdk.models import Volume as VolumeModel
 from dockersdk.models import VolumeListResponse, VolumePruneResponse
 from dockersdk.transport import Transport
@@ -63,12 +63,8 @@ class VolumesAPI(APIGroup):
         )  # fmt: skip
 
 
-class Volume:
+class Volume(Model["VolumeModel", "VolumeCollection"]):
     """A volume, as docker-py's ``Volume``: its inspect data in ``attrs``."""
-
-    def __init__(self, attrs: VolumeModel, collection: VolumeCollection) -> None:
-        self.attrs = attrs
-        self.collection = collection
 
     @property
     def id(self) -> str:
@@ -92,12 +88,6 @@ class Volume:
     def remove(self, force: bool = False) -> None:
         """Remove the volume; ``force`` is dockerd's force flag (remove it even when its driver fails)."""
         self.collection.api.remove(self.name, force=force)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Volume) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(self.name)
 
     def __repr__(self) -> str:
         return f"<Volume: {self.name[:12]}>"

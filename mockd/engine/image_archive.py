@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from mockd.engine.image_import import go_config
-from mockd.engine.images import Image, ImageStore, parse_rfc3339_ns
+from mockd.engine.images import Image, ImageStore
 from mockd.engine.references import Reference, parse_any, parse_normalized
 from mockd.errors import InvalidParameter, NotFound
+from mockd.filter_time import parse_rfc3339_ns
 from mockd.fs import paths
 from mockd.fs.errors import TarSafetyError
 from mockd.fs.layer import Layer, chain_id

@@ -56,7 +56,27 @@ def _kind(mode: int) -> FileKind:
     return "file"
 
 
-class HostDirectory:
+class _QueriesFromStat:
+    """``exists`` and ``is_dir`` answered by ``stat``: these filesystems have no cheaper way."""
+
+    def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
+        raise NotImplementedError
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.stat(path)
+        except OSError:
+            return False
+        return True
+
+    def is_dir(self, path: str) -> bool:
+        try:
+            return self.stat(path).kind == "dir"
+        except OSError:
+            return False
+
+
+class HostDirectory(_QueriesFromStat):
     """``FileSystem`` over a real host directory, confined to it.
 
     Paths are container paths (``/a/b`` is ``<root>/a/b``); symlinks are
@@ -124,19 +144,6 @@ class HostDirectory:
             uid=st.st_uid, gid=st.st_gid,
             link_target=os.readlink(host) if kind == "symlink" else "",
         )  # fmt: skip
-
-    def exists(self, path: str) -> bool:
-        try:
-            self.stat(path)
-        except OSError:
-            return False
-        return True
-
-    def is_dir(self, path: str) -> bool:
-        try:
-            return self.stat(path).kind == "dir"
-        except OSError:
-            return False
 
     def listdir(self, path: str) -> list[str]:
         with self._errors(path):
@@ -251,7 +258,7 @@ def _within(path: str, mount_point: str) -> bool:
     return mount_point == "/" or path == mount_point or path.startswith(mount_point + "/")
 
 
-class MountTable:
+class MountTable(_QueriesFromStat):
     """``FileSystem`` over a root filesystem and the mounts in front of it."""
 
     def __init__(self, root: FileSystem, mounts: list[Mount] | None = None) -> None:
@@ -325,19 +332,6 @@ class MountTable:
     def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
         fs, inner, _ = self._route(path, follow_last=follow_symlinks)
         return replace(fs.stat(inner, follow_symlinks=False), path=path)
-
-    def exists(self, path: str) -> bool:
-        try:
-            self.stat(path)
-        except OSError:
-            return False
-        return True
-
-    def is_dir(self, path: str) -> bool:
-        try:
-            return self.stat(path).kind == "dir"
-        except OSError:
-            return False
 
     def listdir(self, path: str) -> list[str]:
         resolved = self._resolve(path, follow_last=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mockd.engine.containers import containers_of
 from mockd.engine.exec import exec_store
-from mockd.errors import DaemonError, InvalidParameter
+from mockd.errors import DaemonError
+from mockd.handlers._params import json_body
 from mockd.handlers.registry import operation
 from mockd.handlers.streams import (
     exec_start_delay,
@@ -23,19 +24,10 @@ if TYPE_CHECKING:
     from mockd.engine import Engine
 
 
-def _body(req: Request) -> dict[str, Any]:
-    body = req.json
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise InvalidParameter("invalid JSON body")
-    return body
-
-
 @operation("ContainerExec")
 async def exec_create(req: Request, engine: Engine) -> Reply:
     c = containers_of(engine).get(req.path_params["id"])
-    instance = exec_store(engine).create(c, _body(req))
+    instance = exec_store(engine).create(c, json_body(req))
     return json_response({"Id": instance.id}, status=201)
 
 
@@ -43,7 +35,7 @@ async def exec_create(req: Request, engine: Engine) -> Reply:
 async def exec_start(req: Request, engine: Engine) -> Reply:
     store = exec_store(engine)
     instance = store.get(req.path_params["id"])
-    body = _body(req)
+    body = json_body(req)
     if body.get("Detach"):
         store.start(instance, attach=False)
         return Response(status=200, body=b"", content_type=None)

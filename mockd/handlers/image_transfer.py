@@ -24,8 +24,10 @@ from mockd.engine.image_import import change_lines, import_image
 from mockd.engine.images import Image, ImageStore, images_of
 from mockd.engine.references import DEFAULT_DOMAIN, Reference, parse_normalized
 from mockd.errors import DaemonError, InvalidParameter, NotFound, NotImplementedError_
+from mockd.handlers._params import flag, text
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, Response, StreamResponse, json_response
+from mockd.progress import progress_message
 from mockd.registry_client import (
     AuthConfig,
     DistributionMetadata,
@@ -41,41 +43,8 @@ TAR_TYPE = "application/x-tar"
 T = TypeVar("T")
 
 
-def _param(req: Request, name: str) -> Any:
-    if name in req.params:
-        return req.params[name]
-    values = req.query.get(name)
-    return values[-1] if values else None
-
-
-def _text(req: Request, name: str) -> str:
-    value = _param(req, name)
-    return "" if value is None else str(value)
-
-
-def _flag(req: Request, name: str, default: bool = False) -> bool:
-    value = _param(req, name)
-    if value is None:
-        return default
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "no", "off")
-    return bool(value)
-
-
 def _line(obj: dict[str, Any]) -> bytes:
     return msgspec.json.encode(obj) + b"\r\n"
-
-
-def _with_bar(message: dict[str, Any]) -> dict[str, Any]:
-    """Add dockerd's text bar to a message carrying current/total."""
-    from mockd.handlers.images import progress_bar
-
-    detail = message.get("progressDetail") or {}
-    if "current" in detail and "total" in detail and "progress" not in message:
-        bar = progress_bar(int(detail["current"]), int(detail["total"]))
-        message = {"status": message["status"], "progressDetail": detail, "progress": bar,
-                   "id": message.get("id", "")}  # fmt: skip
-    return message
 
 
 def _error_line(message: str) -> bytes:
@@ -107,7 +76,7 @@ async def _in_thread(
 
     task = asyncio.ensure_future(asyncio.to_thread(run))
     while (message := await queue.get()) is not None:
-        yield _line(_with_bar(message))
+        yield _line(message)
     result.append(await task)
 
 
@@ -127,10 +96,10 @@ def _client(req: Request, engine: Engine, ref: Reference) -> RegistryClient:
 
 
 def _platform(req: Request) -> tuple[str, str, str]:
-    text = _text(req, "platform")
-    if not text:
+    platform = text(req, "platform")
+    if not platform:
         return "linux", catalog.host_arch(), ""
-    parts = text.split("/")
+    parts = platform.split("/")
     return parts[0], parts[1] if len(parts) > 1 else catalog.host_arch(), "/".join(parts[2:])
 
 
@@ -156,7 +125,7 @@ async def image_get_all(req: Request, engine: Engine) -> Reply:
 async def image_load(req: Request, engine: Engine) -> Reply:
     store = images_of(engine)
     loaded = read_archive(io.BytesIO(req.body))  # everything checked before any change
-    quiet = _flag(req, "quiet")
+    quiet = flag(req, "quiet")
     lines: list[bytes] = []
     if not quiet:
         for item in loaded:
@@ -164,8 +133,9 @@ async def image_load(req: Request, engine: Engine) -> Reply:
                 if layer.diff_id in store.layers:
                     continue
                 size = len(layer.tar_bytes())
-                lines.append(_line(_with_bar({"status": "Loading layer", "progressDetail": {
-                    "current": size, "total": size}, "id": layer.diff_id[7:19]})))  # fmt: skip
+                lines.append(
+                    _line(progress_message("Loading layer", layer.diff_id[7:19], size, size))
+                )
     lines.extend(_line({"stream": text + "\n"}) for text in store_loaded(store, loaded))
     return Response(body=b"".join(lines))
 
@@ -178,13 +148,13 @@ async def image_create_transfer(req: Request, engine: Engine) -> Reply | None:
     the built-in catalogue (docker.io), which ``handlers.images`` serves itself."""
     from mockd.handlers.images import pull_reference
 
-    from_image = _text(req, "fromImage")
+    from_image = text(req, "fromImage")
     if not from_image:
-        source = _text(req, "fromSrc")
+        source = text(req, "fromSrc")
         if not source:
             return None
         return _import(req, engine, source)
-    ref = pull_reference(from_image, _text(req, "tag"))
+    ref = pull_reference(from_image, text(req, "tag"))
     if ref.domain == DEFAULT_DOMAIN:
         return None
     return await _registry_pull(req, engine, ref.with_default_tag() if not ref.digest else ref)
@@ -198,9 +168,9 @@ def _import(req: Request, engine: Engine, source: str) -> Reply:
     image = import_image(
         images_of(engine),
         io.BytesIO(req.body),
-        repo=_text(req, "repo"),
-        tag=_text(req, "tag"),
-        message=_text(req, "message"),
+        repo=text(req, "repo"),
+        tag=text(req, "tag"),
+        message=text(req, "message"),
         changes=change_lines(req.query.get("changes")),
     )
     return Response(body=_line({"status": image.id}))
@@ -252,7 +222,7 @@ async def _pull_stream(
 async def image_push(req: Request, engine: Engine) -> Reply:
     store = images_of(engine)
     ref = parse_normalized(req.path_params["name"])
-    tag = _text(req, "tag")
+    tag = text(req, "tag")
     if tag:
         ref = ref.repository().with_tag(tag)
     if ref.domain == DEFAULT_DOMAIN:
@@ -318,12 +288,12 @@ async def image_commit(req: Request, engine: Engine) -> Reply:
         conf = decoded if isinstance(decoded, dict) else None
     image = commit_container(
         engine,
-        _text(req, "container"),
-        repo=_text(req, "repo"),
-        tag=_text(req, "tag"),
-        comment=_text(req, "comment"),
-        author=_text(req, "author"),
-        pause=_flag(req, "pause", default=True),
+        text(req, "container"),
+        repo=text(req, "repo"),
+        tag=text(req, "tag"),
+        comment=text(req, "comment"),
+        author=text(req, "author"),
+        pause=flag(req, "pause", default=True),
         changes=change_lines(req.query.get("changes")),
         conf=conf,
     )

@@ -22,12 +22,14 @@ from mockd.engine.images import (
     ImageStore,
     format_time_ns,
     images_of,
-    parse_rfc3339_ns,
 )
 from mockd.engine.references import DEFAULT_DOMAIN, DIGEST_RE, Reference, parse_normalized
 from mockd.errors import InvalidParameter, NotFound, NotImplementedError_
+from mockd.filter_time import parse_rfc3339_ns
+from mockd.handlers._params import filters, flag, param, text
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, Response, StreamResponse, json_response
+from mockd.progress import progress_message, status_message
 
 if TYPE_CHECKING:
     from mockd.engine import Engine
@@ -41,31 +43,6 @@ _LEGACY_CONFIG: dict[str, Any] = {
 }  # fmt: skip
 _LEGACY_ONLY = ("Hostname", "Domainname", "AttachStdin", "AttachStdout", "AttachStderr",
                 "Tty", "OpenStdin", "StdinOnce", "Image")  # fmt: skip
-
-
-def _param(req: Request, name: str) -> Any:
-    """A query parameter as the router coerced it (or the raw value when called directly)."""
-    if name in req.params:
-        return req.params[name]
-    values = req.query.get(name)
-    return values[-1] if values else None
-
-
-def _flag(req: Request, name: str) -> bool:
-    value = _param(req, name)
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "no", "off")
-    return bool(value)
-
-
-def _filters(req: Request) -> dict[str, list[str]]:
-    value = req.params.get("filters")
-    if value is None:
-        from mockd.filters import parse_filters
-
-        raw = req.query.get("filters")
-        return parse_filters(raw[-1] if raw else None)
-    return dict(value)
 
 
 def _store(engine: Engine) -> ImageStore:
@@ -201,8 +178,8 @@ def _history(store: ImageStore, image: Image) -> list[dict[str, Any]]:
 @operation("ImageList")
 async def image_list(req: Request, engine: Engine) -> Reply:
     store = _store(engine)
-    listed = store.list_images(all=_flag(req, "all"), filters=_filters(req))
-    shared = req.version_at_least(1, 42) and _flag(req, "shared-size")
+    listed = store.list_images(all=flag(req, "all"), filters=filters(req))
+    shared = req.version_at_least(1, 42) and flag(req, "shared-size")
     return json_response([_summary(req, store, *entry, shared) for entry in listed])
 
 
@@ -228,9 +205,7 @@ async def image_history(req: Request, engine: Engine) -> Reply:
 @operation("ImageTag")
 async def image_tag(req: Request, engine: Engine) -> Reply:
     store = _store(engine)
-    store.tag(
-        req.path_params["name"], str(_param(req, "repo") or ""), str(_param(req, "tag") or "")
-    )
+    store.tag(req.path_params["name"], text(req, "repo"), text(req, "tag"))
     return Response(status=201, body=b"", content_type=None)
 
 
@@ -238,7 +213,7 @@ async def image_tag(req: Request, engine: Engine) -> Reply:
 async def image_delete(req: Request, engine: Engine) -> Reply:
     store = _store(engine)
     records = store.delete(
-        req.path_params["name"], force=_flag(req, "force"), prune=not _flag(req, "noprune")
+        req.path_params["name"], force=flag(req, "force"), prune=not flag(req, "noprune")
     )
     return json_response(records)
 
@@ -246,7 +221,7 @@ async def image_delete(req: Request, engine: Engine) -> Reply:
 @operation("ImagePrune")
 async def image_prune(req: Request, engine: Engine) -> Reply:
     store = _store(engine)
-    records, reclaimed = store.prune(_filters(req))
+    records, reclaimed = store.prune(filters(req))
     return json_response({"ImagesDeleted": records or None, "SpaceReclaimed": reclaimed})
 
 
@@ -288,23 +263,6 @@ def plan_pull(ref: Reference) -> list[tuple[Reference, catalog.CatalogImage]]:
     return [(ref, found)]
 
 
-def human_size(size: float) -> str:
-    """go-units HumanSize: decimal units, four significant digits (``2.228MB``)."""
-    units = ["B", "kB", "MB", "GB", "TB", "PB"]
-    i = 0
-    while size >= 1000 and i < len(units) - 1:
-        size /= 1000
-        i += 1
-    return f"{size:.4g}{units[i]}"
-
-
-def progress_bar(current: int, total: int) -> str:
-    """JSONProgress.String at the daemon's width: ``[====>     ]  1.2MB/2.3MB``."""
-    half = min(50, int(current / total * 100) // 2) if total else 0
-    bar = "[" + "=" * half + ">" + " " * (50 - half) + "] "
-    return bar + f"{human_size(current):>8}/{human_size(total)}"
-
-
 def _line(obj: dict[str, Any]) -> bytes:
     return msgspec.json.encode(obj) + b"\r\n"
 
@@ -321,17 +279,15 @@ async def _pull_stream(
             for layer in item.layers:
                 lid = layer.diff_id[7:19]
                 if layer.diff_id in store.layers:
-                    yield _line({"status": "Already exists", "progressDetail": {}, "id": lid})
+                    yield _line(status_message("Already exists", lid))
                     continue
                 total = len(layer.tar_bytes())
-                yield _line({"status": "Pulling fs layer", "progressDetail": {}, "id": lid})
-                yield _line({"status": "Downloading", "progressDetail": {"current": total,
-                             "total": total}, "progress": progress_bar(total, total), "id": lid})  # fmt: skip
-                yield _line({"status": "Verifying Checksum", "progressDetail": {}, "id": lid})
-                yield _line({"status": "Download complete", "progressDetail": {}, "id": lid})
-                yield _line({"status": "Extracting", "progressDetail": {"current": total,
-                             "total": total}, "progress": progress_bar(total, total), "id": lid})  # fmt: skip
-                yield _line({"status": "Pull complete", "progressDetail": {}, "id": lid})
+                yield _line(status_message("Pulling fs layer", lid))
+                yield _line(progress_message("Downloading", lid, total, total))
+                yield _line(status_message("Verifying Checksum", lid))
+                yield _line(status_message("Download complete", lid))
+                yield _line(progress_message("Extracting", lid, total, total))
+                yield _line(status_message("Pull complete", lid))
         image = store.add(item.config_bytes, item.layers)
         tagged_before = ref.with_default_tag() in store.references(image.id)
         store.record_pull(image, ref)
@@ -354,10 +310,10 @@ async def image_create(req: Request, engine: Engine) -> Reply:
     if transfer is not None:
         return transfer
     store = _store(engine)
-    from_image = str(_param(req, "fromImage") or "")
+    from_image = text(req, "fromImage")
     if not from_image:
-        if _param(req, "fromSrc"):
+        if param(req, "fromSrc"):
             raise NotImplementedError_("importing images (fromSrc) is not implemented by mockd yet")
         raise InvalidParameter("image name must be given (fromImage)")
-    plan = plan_pull(pull_reference(from_image, str(_param(req, "tag") or "")))
+    plan = plan_pull(pull_reference(from_image, text(req, "tag")))
     return StreamResponse(_pull_stream(store, plan, single=len(plan) == 1))

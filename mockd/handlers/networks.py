@@ -8,40 +8,14 @@ running container.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mockd.filters import parse_filters
+from mockd.handlers._params import filters, json_body
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, json_response, no_content
 
 if TYPE_CHECKING:
     from mockd.engine import Engine
-
-
-def _param(req: Request, name: str) -> Any:
-    if name in req.params:
-        return req.params[name]
-    values = req.query.get(name)
-    return values[-1] if values else None
-
-
-def _flag(req: Request, name: str) -> bool:
-    value = _param(req, name)
-    if isinstance(value, bool):
-        return value
-    return str(value or "").lower() in ("1", "true", "yes")
-
-
-def _filters(req: Request) -> dict[str, list[str]]:
-    value = req.params.get("filters")
-    if isinstance(value, dict):
-        return {k: list(v) for k, v in value.items()}
-    raw = req.query.get("filters")
-    return parse_filters(raw[-1] if raw else None)
-
-
-def _body(req: Request) -> dict[str, Any]:
-    return req.json if isinstance(req.json, dict) else {}
 
 
 def _container(engine: Engine, ref: str) -> tuple[str, str, bool]:
@@ -52,7 +26,7 @@ def _container(engine: Engine, ref: str) -> tuple[str, str, bool]:
 
 @operation("NetworkList")
 async def network_list(req: Request, engine: Engine) -> Reply:
-    networks = engine.networks.list_networks(_filters(req))
+    networks = engine.networks.list_networks(filters(req))
     # dockerd's list leaves Containers empty; inspect fills it.
     return json_response(
         [n.to_wire(with_containers=False, api_version=req.api_version) for n in networks]
@@ -67,7 +41,7 @@ async def network_inspect(req: Request, engine: Engine) -> Reply:
 
 @operation("NetworkCreate")
 async def network_create(req: Request, engine: Engine) -> Reply:
-    body = _body(req)
+    body = json_body(req)
     network = engine.networks.create(
         str(body.get("Name") or ""),
         driver=str(body.get("Driver") or ""),
@@ -90,13 +64,13 @@ async def network_delete(req: Request, engine: Engine) -> Reply:
 
 @operation("NetworkPrune")
 async def network_prune(req: Request, engine: Engine) -> Reply:
-    deleted = engine.networks.prune(_filters(req))
+    deleted = engine.networks.prune(filters(req))
     return json_response({"NetworksDeleted": deleted or None})
 
 
 @operation("NetworkConnect")
 async def network_connect(req: Request, engine: Engine) -> Reply:
-    body = _body(req)
+    body = json_body(req)
     store = engine.networks
     network = store.get(req.path_params["id"])
     container_id, name, running = _container(engine, str(body.get("Container") or ""))
@@ -112,7 +86,7 @@ async def network_connect(req: Request, engine: Engine) -> Reply:
 
 @operation("NetworkDisconnect")
 async def network_disconnect(req: Request, engine: Engine) -> Reply:
-    body = _body(req)
+    body = json_body(req)
     store = engine.networks
     network = store.get(req.path_params["id"])
     container_id, _, _ = _container(engine, str(body.get("Container") or ""))

@@ -30,6 +30,7 @@ from mockd.engine.runtime import ContainerProcess, OutputSubscription, onlcr
 from mockd.engine.stats import Sample, running_document, stopped_document, take_sample
 from mockd.engine.system import host_facts
 from mockd.errors import Conflict, InvalidParameter, NotImplementedError_
+from mockd.handlers._params import flag, param
 from mockd.handlers.registry import operation
 from mockd.http import (
     MULTIPLEXED_STREAM_TYPE,
@@ -51,22 +52,6 @@ READABLE_LOG_DRIVERS = frozenset({"json-file", "local", "journald", "etwlogs"})
 
 
 # -- query helpers ------------------------------------------------------------
-
-
-def _param(req: Request, name: str) -> Any:
-    if name in req.params:
-        return req.params[name]
-    values = req.query.get(name)
-    return values[0] if values else None
-
-
-def _flag(req: Request, name: str, default: bool = False) -> bool:
-    value = _param(req, name)
-    if value is None:
-        return default
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "no", "off")
-    return bool(value)
 
 
 def parse_timestamp_ns(text: str | None) -> int:
@@ -107,7 +92,7 @@ def encode_output(stream: Stream, data: bytes, tty: bool) -> bytes:
 
 @operation("ContainerLogs")
 async def container_logs(req: Request, engine: Engine) -> Reply:
-    stdout, stderr = _flag(req, "stdout"), _flag(req, "stderr")
+    stdout, stderr = flag(req, "stdout"), flag(req, "stderr")
     if not (stdout or stderr):
         raise InvalidParameter("Bad parameters: you must choose at least one stream")
     c = containers_of(engine).get(req.path_params["id"])
@@ -116,13 +101,13 @@ async def container_logs(req: Request, engine: Engine) -> Reply:
         raise NotImplementedError_("configured logging driver does not support reading")
     since_ns = parse_timestamp_ns(req.query.get("since", [None])[0])
     until_ns = parse_timestamp_ns(req.query.get("until", [None])[0])
-    tail = parse_tail(_param(req, "tail"))
-    timestamps = _flag(req, "timestamps")
+    tail = parse_tail(param(req, "tail"))
+    timestamps = flag(req, "timestamps")
     tty = bool(c.config.get("Tty"))
 
     async def chunks() -> AsyncIterator[bytes]:
         entries: AsyncIterator[LogEntry]
-        if _flag(req, "follow") and c.running:
+        if flag(req, "follow") and c.running:
             entries = c.logs.follow(since_ns, until_ns, tail, stdout, stderr)
         else:
             entries = _aiter(c.logs.read(since_ns, until_ns, tail, stdout, stderr))
@@ -256,13 +241,13 @@ async def run_streams(
 async def container_attach(req: Request, engine: Engine) -> Reply:
     store = containers_of(engine)
     c = store.get(req.path_params["id"])
-    keys_spec = _param(req, "detachKeys") or ""
+    keys_spec = param(req, "detachKeys") or ""
     keys = parse_detach_keys(keys_spec or DEFAULT_DETACH_KEYS)
     tty = bool(c.config.get("Tty"))
-    want = frozenset(name for name in ("stdout", "stderr") if _flag(req, name))
-    use_stdin = _flag(req, "stdin") and bool(c.config.get("OpenStdin"))
+    want = frozenset(name for name in ("stdout", "stderr") if flag(req, name))
+    use_stdin = flag(req, "stdin") and bool(c.config.get("OpenStdin"))
     stdin_once = bool(c.config.get("StdinOnce"))
-    replay_logs, stream = _flag(req, "logs"), _flag(req, "stream")
+    replay_logs, stream = flag(req, "logs"), flag(req, "stream")
     # Subscribe here, before the 101 goes out: ``docker run`` starts the
     # container as soon as it has the response, and the hub hands over the
     # log so far and everything after in one step (nothing lost, nothing twice).
@@ -350,8 +335,8 @@ def _stats_document(
 @operation("ContainerStats")
 async def container_stats(req: Request, engine: Engine) -> Reply:
     c = containers_of(engine).get(req.path_params["id"])
-    stream = _flag(req, "stream", default=True)
-    one_shot = _flag(req, "one-shot")
+    stream = flag(req, "stream", default=True)
+    one_shot = flag(req, "one-shot")
     if one_shot and stream:
         raise InvalidParameter("cannot have stream=true and one-shot=true")
 
@@ -394,7 +379,7 @@ async def container_stats(req: Request, engine: Engine) -> Reply:
 def parse_size(req: Request) -> tuple[int, int]:
     values = []
     for name in ("h", "w"):
-        raw = _param(req, name)
+        raw = param(req, name)
         try:
             values.append(int(raw))
         except (TypeError, ValueError):

@@ -11,7 +11,7 @@ from mockd.engine.clock import NANOS
 from mockd.engine.disk_usage import DiskUsage, disk_usage, parse_types
 from mockd.engine.events import Event, EventFilter
 from mockd.errors import InvalidParameter
-from mockd.filters import parse_filters
+from mockd.handlers._params import filters
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, Response, StreamResponse, json_response
 
@@ -32,15 +32,6 @@ def _param(req: Request, name: str) -> str | None:
         return str(req.params[name])
     values = req.query.get(name)
     return values[0] if values else None  # Go's r.Form.Get: the first value wins
-
-
-def _filters(req: Request) -> dict[str, list[str]]:
-    """The router has parsed ``filters`` already; parse it here when called directly."""
-    parsed = req.params.get("filters")
-    if isinstance(parsed, dict):
-        return parsed
-    values = req.query.get("filters")
-    return parse_filters(values[0] if values else None)
 
 
 def parse_timestamp(raw: str | None) -> int | None:
@@ -148,7 +139,7 @@ async def system_events(req: Request, engine: Engine) -> Reply:
         raise InvalidParameter(
             f"`since` time ({since_raw}) cannot be after `until` time ({until_raw})"
         )
-    event_filter = EventFilter(_filters(req))
+    event_filter = EventFilter(filters(req))
     media_type = _event_media_type(req)
     prefix = b"\x1e" if media_type == "application/json-seq" else b""
     api_version = req.api_version if req.api_version != (0, 0) else _engine_version(engine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mockd.filters import parse_filters
+from mockd.handlers._params import filters, flag
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, json_response, no_content
 
@@ -12,31 +12,9 @@ if TYPE_CHECKING:
     from mockd.engine import Engine
 
 
-def _param(req: Request, name: str) -> Any:
-    if name in req.params:
-        return req.params[name]
-    values = req.query.get(name)
-    return values[-1] if values else None
-
-
-def _flag(req: Request, name: str) -> bool:
-    value = _param(req, name)
-    if isinstance(value, bool):
-        return value
-    return str(value or "").lower() in ("1", "true", "yes")
-
-
-def _filters(req: Request) -> dict[str, list[str]]:
-    value = req.params.get("filters")
-    if isinstance(value, dict):
-        return {k: list(v) for k, v in value.items()}
-    raw = req.query.get("filters")
-    return parse_filters(raw[-1] if raw else None)
-
-
 @operation("VolumeList")
 async def volume_list(req: Request, engine: Engine) -> Reply:
-    volumes = engine.volumes.list_volumes(_filters(req))
+    volumes = engine.volumes.list_volumes(filters(req))
     return json_response({"Volumes": [v.to_wire() for v in volumes], "Warnings": None})
 
 
@@ -65,11 +43,11 @@ async def volume_update(req: Request, engine: Engine) -> Reply:
 
 @operation("VolumeDelete")
 async def volume_delete(req: Request, engine: Engine) -> Reply:
-    engine.volumes.remove(req.path_params["name"], force=_flag(req, "force"))
+    engine.volumes.remove(req.path_params["name"], force=flag(req, "force"))
     return no_content()
 
 
 @operation("VolumePrune")
 async def volume_prune(req: Request, engine: Engine) -> Reply:
-    deleted, reclaimed = engine.volumes.prune(_filters(req), req.api_version)
+    deleted, reclaimed = engine.volumes.prune(filters(req), req.api_version)
     return json_response({"VolumesDeleted": deleted, "SpaceReclaimed": reclaimed})

@@ -24,6 +24,19 @@ async def error(ctx: ProgramContext, message: str) -> None:
     await ctx.stderr.write(f"{applet_name(ctx)}: {message}\n".encode())
 
 
+def names_by_id(ctx: ProgramContext, path: str) -> dict[int, str]:
+    """ID to name from ``/etc/passwd`` or ``/etc/group`` (first entry wins; none if unreadable)."""
+    names: dict[int, str] = {}
+    try:
+        for line in ctx.fs.read_file(path).decode(errors="replace").splitlines():
+            fields = line.split(":")
+            if len(fields) > 2 and fields[2].isdigit():
+                names.setdefault(int(fields[2]), fields[0])
+    except OSError:
+        pass
+    return names
+
+
 def strerror(exc: OSError) -> str:
     if exc.errno is not None:
         return os.strerror(exc.errno)

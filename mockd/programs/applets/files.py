@@ -11,6 +11,7 @@ from mockd.programs.applets._common import (
     UsageError,
     abspath,
     error,
+    names_by_id,
     parse_flags,
     strerror,
 )
@@ -31,18 +32,6 @@ def mode_string(st: FileStat) -> str:
     return letters
 
 
-def _names_by_id(ctx: ProgramContext, path: str) -> dict[int, str]:
-    names: dict[int, str] = {}
-    try:
-        for line in ctx.fs.read_file(path).decode(errors="replace").splitlines():
-            fields = line.split(":")
-            if len(fields) > 2 and fields[2].isdigit():
-                names.setdefault(int(fields[2]), fields[0])
-    except OSError:
-        pass
-    return names
-
-
 def _ls_time(mtime: float, now: float) -> str:
     t = time.gmtime(mtime)
     month = time.strftime("%b", t)
@@ -57,8 +46,8 @@ async def ls(ctx: ProgramContext) -> int:
     except UsageError as exc:
         await error(ctx, str(exc))
         return 1
-    users = _names_by_id(ctx, "/etc/passwd")
-    groups = _names_by_id(ctx, "/etc/group")
+    users = names_by_id(ctx, "/etc/passwd")
+    groups = names_by_id(ctx, "/etc/group")
     now = ctx.clock.now()
     status = 0
     files: list[tuple[str, FileStat]] = []
@@ -359,8 +348,8 @@ def _apply_mode(spec: str, current: int) -> int:
 async def stat(ctx: ProgramContext) -> int:
     flags, values, names = parse_flags(ctx.argv[1:], "Lt", "c")
     status = 0
-    users = _names_by_id(ctx, "/etc/passwd")
-    groups = _names_by_id(ctx, "/etc/group")
+    users = names_by_id(ctx, "/etc/passwd")
+    groups = names_by_id(ctx, "/etc/group")
     for name in names:
         try:
             st = ctx.fs.stat(abspath(ctx, name), follow_symlinks="L" in flags)

@@ -6,7 +6,7 @@ import time
 
 from mockd.programs.api import ProgramContext
 from mockd.programs.applets import formatting
-from mockd.programs.applets._common import error, parse_flags
+from mockd.programs.applets._common import error, names_by_id, parse_flags
 
 KERNEL_RELEASE = "5.15.0-mockd"
 KERNEL_VERSION = "#1 SMP PREEMPT_DYNAMIC"
@@ -20,22 +20,10 @@ def memory_info() -> tuple[int, int]:
     return MEMORY_KB, MEMORY_KB - 449_116
 
 
-def _group_names(ctx: ProgramContext) -> dict[int, str]:
-    names: dict[int, str] = {}
-    try:
-        for line in ctx.fs.read_file("/etc/group").decode(errors="replace").splitlines():
-            fields = line.split(":")
-            if len(fields) > 2 and fields[2].isdigit():
-                names.setdefault(int(fields[2]), fields[0])
-    except OSError:
-        pass
-    return names
-
-
 async def id_(ctx: ProgramContext) -> int:
     flags, _, _ = parse_flags(ctx.argv[1:], "ugnGr")
     user = ctx.user
-    groups = _group_names(ctx)
+    groups = names_by_id(ctx, "/etc/group")
     group_name = groups.get(user.gid, user.group_name if user.gid == 0 else "")
     if "u" in flags:
         await ctx.stdout.write(((user.name if "n" in flags else str(user.uid)) + "\n").encode())

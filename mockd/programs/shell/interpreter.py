@@ -377,6 +377,18 @@ class Shell:
             self._andor_short = not last
         return status
 
+    async def _loop_pass(self, body: Node, io: FdTable, status: int) -> tuple[int, bool]:
+        """One pass of a loop's body: its status (the previous one when ``break`` or
+        ``continue`` cut it short) and whether the loop goes on; an outer loop's
+        ``break N``/``continue N`` passes through, one level down."""
+        try:
+            return await self.run_list(body, io), True
+        except LoopControl as ctl:
+            if ctl.levels > 1:
+                ctl.levels -= 1
+                raise
+            return status, ctl.kind != "break"
+
     async def run_loop(self, node: Loop, io: FdTable) -> int:
         status = 0
         self.loop_depth += 1
@@ -385,14 +397,9 @@ class Shell:
                 cond = await self.run_condition(node.cond, io)
                 if (cond == 0) == node.until:
                     break
-                try:
-                    status = await self.run_list(node.body, io)
-                except LoopControl as ctl:
-                    if ctl.levels > 1:
-                        ctl.levels -= 1
-                        raise
-                    if ctl.kind == "break":
-                        break
+                status, go_on = await self._loop_pass(node.body, io, status)
+                if not go_on:
+                    break
                 await asyncio.sleep(0)  # a busy loop must not starve the daemon
         finally:
             self.loop_depth -= 1
@@ -407,14 +414,9 @@ class Shell:
         try:
             for value in values:
                 self.set_var(node.var, value)
-                try:
-                    status = await self.run_list(node.body, io)
-                except LoopControl as ctl:
-                    if ctl.levels > 1:
-                        ctl.levels -= 1
-                        raise
-                    if ctl.kind == "break":
-                        break
+                status, go_on = await self._loop_pass(node.body, io, status)
+                if not go_on:
+                    break
                 await asyncio.sleep(0)
         finally:
             self.loop_depth -= 1

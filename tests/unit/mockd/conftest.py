@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import requests_unixsocket
+from backends import http_base
 
+from mockd import MockDaemon
 from mockd.server import App, HTTPServer
 
 T = TypeVar("T")
@@ -65,3 +68,13 @@ def start_server() -> Iterator[Callable[..., ServerThread]]:
     yield start
     for thread in started:
         thread.stop()
+
+
+@pytest.fixture
+def busybox_daemon() -> Iterator[MockDaemon]:
+    """A MockDaemon on a private socket, with busybox pulled."""
+    with MockDaemon() as d:
+        with requests_unixsocket.Session() as session:  # a stream of progress: not api()'s JSON
+            pulled = session.post(http_base(d.docker_host) + "/images/create?fromImage=busybox")
+            assert pulled.status_code == 200, pulled.text
+        yield d

@@ -3,42 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import pytest
 
-from mockd import catalog
 from mockd.engine import Engine, ManualClock
-from mockd.engine.containers import ContainerStore, containers_of, human_duration
+from mockd.engine.containers import ContainerStore, human_duration
 from mockd.engine.images import images_of
 from mockd.engine.logs import LogStore
-from mockd.engine.references import parse_normalized
 from mockd.errors import Conflict, InvalidParameter, NotFound, NotModified, SystemError_
+from tests.unit.mockd.helpers import EngineTest, actions, run_with_busybox, yield_rounds
 
 
-def make_store(clock: ManualClock) -> tuple[Engine, ContainerStore]:
-    engine = Engine(clock, seed=7)
-    images = images_of(engine)
-    built = catalog.lookup("busybox")
-    assert built is not None
-    image = images.add(built.config_bytes, built.layers)
-    images.add_reference(image, parse_normalized("busybox:latest"))
-    return engine, containers_of(engine)
+def run(test: EngineTest) -> None:
+    run_with_busybox(test, seed=7)
 
 
 async def settle(rounds: int = 50) -> None:
-    for _ in range(rounds):
-        await asyncio.sleep(0)
-
-
-def run(test: Callable[[ManualClock, Engine, ContainerStore], Awaitable[None]]) -> None:
-    clock = ManualClock()
-    engine, store = make_store(clock)
-    asyncio.run(test(clock, engine, store))
-
-
-def actions(engine: Engine, cid: str) -> list[str]:
-    return [ev.action for ev in engine.events.history() if ev.actor_id == cid]
+    await yield_rounds(rounds)
 
 
 def test_stop_sends_sigkill_after_the_timeout() -> None:

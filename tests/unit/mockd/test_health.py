@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from mockd import catalog
 from mockd.engine import Engine, ManualClock
-from mockd.engine.containers import Container, ContainerStore, containers_of
+from mockd.engine.containers import Container, ContainerStore
 from mockd.engine.health import HealthConfig, go_duration
-from mockd.engine.images import images_of
-from mockd.engine.references import parse_normalized
 from mockd.errors import InvalidParameter
+from tests.unit.mockd.helpers import EngineTest, actions, run_with_busybox, yield_rounds
 
 SECOND = 1_000_000_000
 
 
-def make_store(clock: ManualClock) -> tuple[Engine, ContainerStore]:
-    engine = Engine(clock, seed=11)
-    images = images_of(engine)
-    built = catalog.lookup("busybox")
-    assert built is not None
-    image = images.add(built.config_bytes, built.layers)
-    images.add_reference(image, parse_normalized("busybox:latest"))
-    return engine, containers_of(engine)
-
-
-def run(test: Callable[[ManualClock, Engine, ContainerStore], Awaitable[None]]) -> None:
-    clock = ManualClock()
-    engine, store = make_store(clock)
-    asyncio.run(asyncio.wait_for(test(clock, engine, store), 20))
+def run(test: EngineTest) -> None:
+    run_with_busybox(test, seed=11, timeout=20)
 
 
 async def settle(rounds: int = 300) -> None:
-    for _ in range(rounds):
-        await asyncio.sleep(0)
+    await yield_rounds(rounds)
 
 
 async def tick(clock: ManualClock, seconds: float) -> None:
@@ -56,10 +39,6 @@ def checked(store: ContainerStore, name: str, test: list[str], **check: Any) -> 
 def health(store: ContainerStore, name: str) -> dict[str, Any]:
     state: dict[str, Any] = store.inspect(name)["State"]
     return dict(state["Health"])
-
-
-def actions(engine: Engine, cid: str) -> list[str]:
-    return [ev.action for ev in engine.events.history() if ev.actor_id == cid]
 
 
 def test_a_passing_probe_makes_the_container_healthy() -> None:

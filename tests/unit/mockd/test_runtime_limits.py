@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
-from mockd import catalog
 from mockd.engine import Engine, ManualClock
-from mockd.engine.containers import ContainerStore, containers_of
+from mockd.engine.containers import ContainerStore
 from mockd.engine.exec import exec_store
-from mockd.engine.images import images_of
-from mockd.engine.references import parse_normalized
 from mockd.programs.api import ProgramContext
-from mockd.programs.registry import default_registry, marker
+from mockd.programs.registry import marker
 from mockd.programs.signals import SIGWINCH
+from tests.unit.mockd.helpers import (
+    EngineTest,
+    actions,
+    register_once,
+    run_with_busybox,
+    yield_rounds,
+)
 
 GROWER = "test-runtime-grower"
 WINCH = "test-runtime-winch"
 MIB = 1024 * 1024
+
+
+def run(test: EngineTest) -> None:
+    register_once(GROWER, grower)
+    register_once(WINCH, winch)
+    run_with_busybox(test, seed=5, timeout=10)
+
+
+async def settle(rounds: int = 50) -> None:
+    await yield_rounds(rounds)
 
 
 async def grower(ctx: ProgramContext) -> int:
@@ -35,34 +46,6 @@ async def winch(ctx: ProgramContext) -> int:
         rows, cols = ctx.tty_size
         await ctx.stdout.write(f"{rows}x{cols}\n".encode())
         await ctx.signals.wait(SIGWINCH)
-
-
-def make_store(clock: ManualClock) -> tuple[Engine, ContainerStore]:
-    for name, program in ((GROWER, grower), (WINCH, winch)):
-        if default_registry().get(name) is None:
-            default_registry().register(name, program)
-    engine = Engine(clock, seed=5)
-    images = images_of(engine)
-    built = catalog.lookup("busybox")
-    assert built is not None
-    image = images.add(built.config_bytes, built.layers)
-    images.add_reference(image, parse_normalized("busybox:latest"))
-    return engine, containers_of(engine)
-
-
-def run(test: Callable[[ManualClock, Engine, ContainerStore], Awaitable[None]]) -> None:
-    clock = ManualClock()
-    engine, store = make_store(clock)
-    asyncio.run(asyncio.wait_for(test(clock, engine, store), 10))
-
-
-async def settle(rounds: int = 50) -> None:
-    for _ in range(rounds):
-        await asyncio.sleep(0)
-
-
-def actions(engine: Engine, cid: str) -> list[str]:
-    return [ev.action for ev in engine.events.history() if ev.actor_id == cid]
 
 
 # -- OOM ------------------------------------------------------------------------

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
-from mockd import catalog
 from mockd.engine import Engine, ManualClock
-from mockd.engine.containers import Container, ContainerStore, containers_of
-from mockd.engine.images import images_of
-from mockd.engine.references import parse_normalized
+from mockd.engine.containers import Container, ContainerStore
 from mockd.engine.runtime import OutputSubscription, onlcr
 from mockd.programs.api import ProgramContext
-from mockd.programs.registry import default_registry, marker
+from mockd.programs.registry import marker
+from tests.unit.mockd.helpers import EngineTest, register_once, run_with_busybox, yield_rounds
 
 STEPS = "test-runtime-steps"
+
+
+def run(test: EngineTest) -> None:
+    register_once(STEPS, steps)
+    run_with_busybox(test, seed=3, timeout=10)
+
+
+async def settle(rounds: int = 30) -> None:
+    await yield_rounds(rounds)
 
 
 async def steps(ctx: ProgramContext) -> int:
@@ -23,29 +29,6 @@ async def steps(ctx: ProgramContext) -> int:
         await ctx.stdout.write(piece.replace("/", "\n").encode())
         await ctx.clock.sleep(1)
     return 0
-
-
-def make_store(clock: ManualClock) -> tuple[Engine, ContainerStore]:
-    if default_registry().get(STEPS) is None:
-        default_registry().register(STEPS, steps)
-    engine = Engine(clock, seed=3)
-    images = images_of(engine)
-    built = catalog.lookup("busybox")
-    assert built is not None
-    image = images.add(built.config_bytes, built.layers)
-    images.add_reference(image, parse_normalized("busybox:latest"))
-    return engine, containers_of(engine)
-
-
-def run(test: Callable[[ManualClock, Engine, ContainerStore], Awaitable[None]]) -> None:
-    clock = ManualClock()
-    engine, store = make_store(clock)
-    asyncio.run(asyncio.wait_for(test(clock, engine, store), 10))
-
-
-async def settle(rounds: int = 30) -> None:
-    for _ in range(rounds):
-        await asyncio.sleep(0)
 
 
 def stepper(store: ContainerStore, *pieces: str, tty: bool = False) -> Container:

@@ -3,48 +3,14 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import docker
-import pytest
-import requests_unixsocket
-from backends import http_base
 
 from mockd import MockDaemon
 from mockd.handlers.streams import EXEC_START_DELAY, exec_start_delay
 from mockd.http import Request
-
-
-@pytest.fixture
-def daemon() -> Iterator[MockDaemon]:
-    with MockDaemon() as d:
-        with requests_unixsocket.Session() as session:
-            pulled = session.post(http_base(d.docker_host) + "/images/create?fromImage=busybox")
-            assert pulled.status_code == 200, pulled.text
-        yield d
-
-
-def api(d: MockDaemon, method: str, path: str, **kwargs: Any) -> Any:
-    with requests_unixsocket.Session() as session:
-        reply = session.request(method, http_base(d.docker_host) + path, timeout=15, **kwargs)
-    assert reply.status_code < 300, reply.text
-    return reply.json() if reply.content else None
-
-
-def hijack(d: MockDaemon, path: str) -> socket.socket:
-    """POST with ``Upgrade: tcp``; returns once the 101's head has been read."""
-    sock = socket.socket(socket.AF_UNIX)
-    sock.settimeout(10)
-    sock.connect(d.docker_host.removeprefix("unix://"))
-    sock.sendall(
-        f"POST {path} HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n".encode()
-    )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
-    assert head.startswith(b"HTTP/1.1 101")
-    return sock
+from tests.unit.mockd.helpers import api, hijack
 
 
 def read_all(sock: socket.socket) -> bytes:
@@ -60,47 +26,49 @@ def create(d: MockDaemon, body: dict[str, Any]) -> str:
     return cid
 
 
-def test_attach_before_start_never_misses_the_first_output(daemon: MockDaemon) -> None:
+def test_attach_before_start_never_misses_the_first_output(busybox_daemon: MockDaemon) -> None:
     for _ in range(10):
-        cid = create(daemon, {"Cmd": ["echo", "first"], "Tty": True})
-        sock = hijack(daemon, f"/containers/{cid}/attach?stream=1&stdout=1&stderr=1")
-        api(daemon, "POST", f"/containers/{cid}/start")
+        cid = create(busybox_daemon, {"Cmd": ["echo", "first"], "Tty": True})
+        sock = hijack(busybox_daemon, f"/containers/{cid}/attach?stream=1&stdout=1&stderr=1")
+        api(busybox_daemon, "POST", f"/containers/{cid}/start")
         assert read_all(sock) == b"first\r\n"
 
 
-def test_attach_with_logs_and_stream_mid_run_sees_every_line_once(daemon: MockDaemon) -> None:
+def test_attach_with_logs_and_stream_mid_run_sees_every_line_once(
+    busybox_daemon: MockDaemon,
+) -> None:
     count = 300
     script = f"i=0; while [ $i -lt {count} ]; do i=$((i+1)); echo $i; done; sleep 0.2"
-    cid = create(daemon, {"Cmd": ["sh", "-c", script], "Tty": True})
-    api(daemon, "POST", f"/containers/{cid}/start")
-    sock = hijack(daemon, f"/containers/{cid}/attach?logs=1&stream=1&stdout=1")
+    cid = create(busybox_daemon, {"Cmd": ["sh", "-c", script], "Tty": True})
+    api(busybox_daemon, "POST", f"/containers/{cid}/start")
+    sock = hijack(busybox_daemon, f"/containers/{cid}/attach?logs=1&stream=1&stdout=1")
     expected = "".join(f"{i}\r\n" for i in range(1, count + 1)).encode()
     assert read_all(sock) == expected
 
 
-def test_resize_reaches_the_programs_terminal(daemon: MockDaemon) -> None:
+def test_resize_reaches_the_programs_terminal(busybox_daemon: MockDaemon) -> None:
     body = {"Cmd": ["sh"], "Tty": True, "OpenStdin": True, "HostConfig": {"ConsoleSize": [5, 7]}}
-    cid = create(daemon, body)
-    sock = hijack(daemon, f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1")
-    api(daemon, "POST", f"/containers/{cid}/start")
+    cid = create(busybox_daemon, body)
+    sock = hijack(busybox_daemon, f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1")
+    api(busybox_daemon, "POST", f"/containers/{cid}/start")
     seen = b""
     sock.sendall(b"stty size\r")
     while b"5 7\r\n" not in seen:
         seen += sock.recv(4096)
-    api(daemon, "POST", f"/containers/{cid}/resize?h=33&w=99")
+    api(busybox_daemon, "POST", f"/containers/{cid}/resize?h=33&w=99")
     sock.sendall(b"stty size; exit\r")
     assert b"33 99\r\n" in read_all(sock)
 
 
-def test_exec_resize_and_console_size(daemon: MockDaemon) -> None:
-    cid = create(daemon, {"Cmd": ["sleep", "100"]})
-    api(daemon, "POST", f"/containers/{cid}/start")
+def test_exec_resize_and_console_size(busybox_daemon: MockDaemon) -> None:
+    cid = create(busybox_daemon, {"Cmd": ["sleep", "100"]})
+    api(busybox_daemon, "POST", f"/containers/{cid}/start")
     body = {"Cmd": ["sh", "-c", "stty size"], "Tty": True, "AttachStdout": True,
             "ConsoleSize": [12, 34]}  # fmt: skip
-    eid = api(daemon, "POST", f"/containers/{cid}/exec", json=body)["Id"]
+    eid = api(busybox_daemon, "POST", f"/containers/{cid}/exec", json=body)["Id"]
     sock = socket.socket(socket.AF_UNIX)
     sock.settimeout(10)
-    sock.connect(daemon.docker_host.removeprefix("unix://"))
+    sock.connect(busybox_daemon.docker_host.removeprefix("unix://"))
     payload = b'{"Detach": false, "Tty": true}'
     sock.sendall(
         f"POST /exec/{eid}/start HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\n"
@@ -122,8 +90,8 @@ def test_the_exec_pause_is_for_clients_that_need_it() -> None:
     assert 0 < EXEC_START_DELAY <= 0.05
 
 
-def test_dockerpy_exec_run_gets_its_output_every_time(daemon: MockDaemon) -> None:
-    client = docker.DockerClient(base_url=daemon.docker_host)
+def test_dockerpy_exec_run_gets_its_output_every_time(busybox_daemon: MockDaemon) -> None:
+    client = docker.DockerClient(base_url=busybox_daemon.docker_host)
     try:
         container = client.containers.run("busybox", ["sleep", "100"], detach=True)
         for i in range(15):

@@ -5,44 +5,12 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
 import requests_unixsocket
 from backends import http_base
 
 from mockd import MockDaemon
-
-
-@pytest.fixture
-def daemon() -> Iterator[MockDaemon]:
-    with MockDaemon() as d:
-        with requests_unixsocket.Session() as session:
-            pulled = session.post(http_base(d.docker_host) + "/images/create?fromImage=busybox")
-            assert pulled.status_code == 200, pulled.text
-        yield d
-
-
-def api(d: MockDaemon, method: str, path: str, **kwargs: Any) -> Any:
-    with requests_unixsocket.Session() as session:
-        reply = session.request(method, http_base(d.docker_host) + path, timeout=15, **kwargs)
-    assert reply.status_code < 300, reply.text
-    return reply.json() if reply.content else None
-
-
-def attach(d: MockDaemon, path: str) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX)
-    sock.settimeout(10)
-    sock.connect(d.docker_host.removeprefix("unix://"))
-    sock.sendall(
-        f"POST {path} HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n".encode()
-    )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
-    assert head.startswith(b"HTTP/1.1 101")
-    return sock
+from tests.unit.mockd.helpers import api, hijack
 
 
 def read_until(sock: socket.socket, marker: bytes) -> bytes:
@@ -62,9 +30,9 @@ def running_shell(d: MockDaemon) -> str:
     return cid
 
 
-def test_tty_attach_echoes_runs_and_detaches(daemon: MockDaemon) -> None:
-    cid = running_shell(daemon)
-    sock = attach(daemon, f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1&stderr=1")
+def test_tty_attach_echoes_runs_and_detaches(busybox_daemon: MockDaemon) -> None:
+    cid = running_shell(busybox_daemon)
+    sock = hijack(busybox_daemon, f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1&stderr=1")
     sock.sendall(b"echo $((40+2))\r")
     seen = read_until(sock, b"42\r\n")
     assert b"echo $((40+2))\r\n" in seen  # the terminal's echo, \r turned into a new line
@@ -75,32 +43,34 @@ def test_tty_attach_echoes_runs_and_detaches(daemon: MockDaemon) -> None:
         rest += chunk
     sock.close()
     assert rest in (b"", b"/ # ")  # at most the next prompt: then the daemon closed
-    assert api(daemon, "GET", f"/containers/{cid}/json")["State"]["Status"] == "running"
+    assert api(busybox_daemon, "GET", f"/containers/{cid}/json")["State"]["Status"] == "running"
 
 
-def test_custom_detach_keys(daemon: MockDaemon) -> None:
-    cid = running_shell(daemon)
-    sock = attach(daemon, f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1&detachKeys=ctrl-x,x")
+def test_custom_detach_keys(busybox_daemon: MockDaemon) -> None:
+    cid = running_shell(busybox_daemon)
+    sock = hijack(
+        busybox_daemon, f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1&detachKeys=ctrl-x,x"
+    )
     sock.sendall(b"\x18x")
     assert read_until(sock, b"never") == b""  # the daemon closes the connection
     sock.close()
-    assert api(daemon, "GET", f"/containers/{cid}/json")["State"]["Running"] is True
+    assert api(busybox_daemon, "GET", f"/containers/{cid}/json")["State"]["Running"] is True
 
 
-def test_ctrl_d_ends_the_shell(daemon: MockDaemon) -> None:
-    cid = running_shell(daemon)
-    sock = attach(daemon, f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1")
+def test_ctrl_d_ends_the_shell(busybox_daemon: MockDaemon) -> None:
+    cid = running_shell(busybox_daemon)
+    sock = hijack(busybox_daemon, f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1")
     sock.sendall(b"\x04")
     read_until(sock, b"never")
     sock.close()
-    assert api(daemon, "POST", f"/containers/{cid}/wait")["StatusCode"] == 0
+    assert api(busybox_daemon, "POST", f"/containers/{cid}/wait")["StatusCode"] == 0
 
 
-def test_attach_and_resize_are_events(daemon: MockDaemon) -> None:
-    cid = running_shell(daemon)
-    sock = attach(daemon, f"/containers/{cid}/attach?stream=1&stdout=1")
+def test_attach_and_resize_are_events(busybox_daemon: MockDaemon) -> None:
+    cid = running_shell(busybox_daemon)
+    sock = hijack(busybox_daemon, f"/containers/{cid}/attach?stream=1&stdout=1")
     with requests_unixsocket.Session() as session:
-        base = http_base(daemon.docker_host)
+        base = http_base(busybox_daemon.docker_host)
         resized = session.post(f"{base}/containers/{cid}/resize?h=30&w=100", timeout=10)
         assert resized.status_code == 200
         bad = session.post(f"{base}/containers/{cid}/resize?h=x&w=100", timeout=10)

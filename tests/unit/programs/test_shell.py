@@ -29,6 +29,11 @@ CASES: list[tuple[str, str, int]] = [
     ("if false; then echo 1; elif true; then echo 2; else echo 3; fi", "2\n", 0),
     ("i=0; while [ $i -lt 3 ]; do i=$((i+1)); echo $i; done", "1\n2\n3\n", 0),
     ("i=0; until [ $i -ge 2 ]; do i=$((i+1)); done; echo $i", "2\n", 0),
+    (
+        "i=0; while true; do i=$((i+1)); [ $i = 2 ] && continue; [ $i = 4 ] && break; echo $i; done",
+        "1\n3\n",
+        0,
+    ),
     ("for x in a b c; do echo $x; done", "a\nb\nc\n", 0),
     (
         "for x in 1 2 3 4; do [ $x = 2 ] && continue; [ $x = 4 ] && break; echo $x; done",

@@ -33,6 +33,16 @@ VOLUME = {
     "Scope": "local",
     "UsageData": {"Size": 7, "RefCount": 0},
 }
+# IMAGE as the SDK decodes it.
+IMAGE_SUMMARY = ImageSummary(
+    id="sha256:aa",
+    size=1000,
+    shared_size=1000,
+    containers=1,
+    created=1,
+    parent_id="",
+    repo_tags=["x:1"],
+)
 CACHE = {"ID": "b1", "Type": "regular", "Size": 30, "InUse": False, "Shared": False}
 LEGACY = {
     "LayersSize": 1000,
@@ -86,17 +96,7 @@ def test_df_before_1_52_reads_the_flat_lists(rsps: responses.RequestsMock) -> No
     rsps.get(f"{BASE}/v1.41/system/df", json=LEGACY)
     usage = client.df()
     assert usage.layers_size == 1000
-    assert usage.images == [
-        ImageSummary(
-            id="sha256:aa",
-            size=1000,
-            shared_size=1000,
-            containers=1,
-            created=1,
-            parent_id="",
-            repo_tags=["x:1"],
-        )
-    ]
+    assert usage.images == [IMAGE_SUMMARY]
     assert usage.containers is not None and usage.containers[0].size_rw == 12
     assert isinstance(usage.containers[0], ContainerSummary)
     assert usage.volumes is not None and usage.volumes[0].name == "v"
@@ -141,17 +141,7 @@ def test_df_from_1_52_asks_verbose_and_reads_the_usage_items(rsps: responses.Req
     assert query_of(rsps.calls[-1])["verbose"] == ["1"]
     assert usage == DiskUsage(
         layers_size=1000,
-        images=[
-            ImageSummary(
-                id="sha256:aa",
-                size=1000,
-                shared_size=1000,
-                containers=1,
-                created=1,
-                parent_id="",
-                repo_tags=["x:1"],
-            )
-        ],
+        images=[IMAGE_SUMMARY],
         containers=[
             ContainerSummary(id="c1", names=["/c"], size_rw=12, size_root_fs=1012, image="x:1")
         ],
