@@ -190,6 +190,12 @@ class _BodyChecker:
         schema = self.spec.resolve(schema)
         if path and path[-1] in _STRING_OR_LIST_FIELDS and isinstance(value, str):
             return
+        if "allOf" in schema and "type" not in schema and "properties" not in schema:
+            # A wrapper such as {"allOf": [{"$ref": ".../MountType"}]} (a string enum):
+            # the parts say what the value is, not "object".
+            for part in schema["allOf"]:
+                self.check(part, value, struct, path)
+            return
         kind = _schema_type(schema)
         if kind is None:
             return
