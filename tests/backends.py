@@ -183,13 +183,17 @@ def open_backend(name: str, real_host: str = "") -> Iterator[Backend]:
     """A ready :class:`Backend`: a fresh mock daemon, or the real engine at ``real_host``."""
     if name == "mock":
         from mockd import MockDaemon
+        from mockd.validation import assert_no_violations
 
-        with MockDaemon() as daemon:
+        # Every reply the mock sends in a contract test is checked against the API
+        # document; a mismatch fails the test that caused it.
+        with MockDaemon(validate_responses=True) as daemon:
             backend = Backend("mock", daemon.docker_host)
             try:
                 yield backend
             finally:
                 backend.cleanup()
+            assert_no_violations(daemon.response_violations)
     elif name == "real":
         backend = Backend("real", real_host)
         try:

@@ -7,9 +7,13 @@ gains the operation and the mark should go), on the real engine it runs as usual
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+
+# Mock daemons started anywhere in the suite check their replies against the API document.
+os.environ.setdefault("MOCKD_VALIDATE_RESPONSES", "1")
 from backends import Backend, find_real_engine, open_backend, selected_backends
 
 

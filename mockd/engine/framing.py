@@ -72,7 +72,7 @@ def parse_detach_keys(spec: str) -> bytes:
     """``ctrl-p,ctrl-q`` → ``b"\\x10\\x11"``; dockerd's 400 for a spelling it cannot read."""
     codes = bytearray()
     for key in spec.split(","):
-        if len(key) == 1:
+        if len(key.encode()) == 1:  # Go counts bytes: a non-ASCII character is not one key
             codes.append(ord(key))
         elif key.lower() in _CTRL_KEYS:
             codes.append(_CTRL_KEYS[key.lower()])

@@ -161,7 +161,7 @@ def read_entries(
         with tarfile.open(fileobj=io.BufferedReader(reader), mode="r|") as archive:
             for member in archive:
                 entries.append(_stage(archive, member, limits, len(entries), whiteouts))
-    except tarfile.TarError as exc:
+    except (tarfile.TarError, EOFError) as exc:  # gzip raises EOFError on a truncated stream
         raise TarSafetyError(f"invalid tar archive: {exc}") from exc
     reader.drain()
     raw = bytes(reader.keep) if reader.keep is not None else None

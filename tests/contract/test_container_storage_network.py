@@ -141,9 +141,6 @@ def test_read_only_bind_refuses_writes(d: Backend, tmp_path: Path) -> None:
     assert inspect(d, cid)["Mounts"][0]["RW"] is False
 
 
-@pytest.mark.mock_lacks(
-    "body validation of Mount.Type (an allOf-wrapped enum) in mockd/validation.py"
-)
 def test_missing_mounts_bind_source_is_refused(d: Backend) -> None:
     missing = f"/tmp/{unique('csn-missing')}"
     body = {"Image": IMAGE, "Cmd": ["true"],

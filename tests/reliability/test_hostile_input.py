@@ -158,11 +158,6 @@ def test_escaping_archive_as_image_load_or_import_is_a_400_and_changes_nothing(
     assert mock.api("GET", "/images/json?all=1").json() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mockd/fs/tarread.py (fs owner): read_entries catches tarfile.TarError but not "
-    "the EOFError gzip raises on a truncated stream, so it becomes a 500",
-)
 def test_truncated_compressed_archive_is_not_a_500(mock: Mock) -> None:
     truncated = gzip.compress(tar(file("a", b"a" * 10000)))[:40]
     reply = mock.api("POST", "/images/load?quiet=1", data=truncated)
@@ -375,11 +370,6 @@ def test_tls_key_paths_and_material_stay_out_of_reprs(tmp_path: Any) -> None:
     client.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mockd/engine/framing.py (containers/streams owner): parse_detach_keys counts a "
-    "non-ASCII key as one key (Go counts bytes) and bytearray.append fails: 500, not 400",
-)
 def test_non_ascii_detach_keys_are_a_400(mock: Mock) -> None:
     reply = mock.api("POST", "/containers/target/attach?stream=1&stdout=1&detachKeys=" + quote("é"))
     assert reply.status_code == 400, reply.text
