@@ -69,6 +69,14 @@ STREAM_FRAMING: dict[str, str] = {
 # Operations that stream only when a boolean query parameter is true; otherwise they
 # answer with one JSON document.  Value: the parameter's name.
 STREAM_WHEN_PARAM: dict[str, str] = {"ContainerStats": "stream"}
+
+# Query parameters the document types as integers but dockerd parses as
+# timestamps, "seconds[.nanoseconds]" (the CLI and SDKs send the fraction).
+TIMESTAMP_PARAMS: dict[str, frozenset[str]] = {
+    "ContainerLogs": frozenset({"since", "until"}),
+    "ServiceLogs": frozenset({"since"}),
+    "TaskLogs": frozenset({"since"}),
+}
 # Operations that take over the connection: the daemon answers 101 Switching Protocols
 # when the client asked for an upgrade (or a bare 200 otherwise) and from then on the
 # socket carries the stream in both directions.  Value: the Upgrade protocol.
@@ -131,6 +139,10 @@ def derive_operation(op: dict[str, Any]) -> dict[str, Any]:
         out["x-mockd-hijack"] = HIJACK[op_id]
     if op_id in EARLY_HEADERS:
         out["x-mockd-early-headers"] = True
+    for param in out.get("parameters", ()):
+        if param.get("name") in TIMESTAMP_PARAMS.get(op_id, ()) and param.get("in") == "query":
+            param["type"] = "string"
+            param["format"] = "x-mockd-unix-timestamp"
     if set(op.get("tags", ())) & GREEDY_PATH_TAGS:
         for param in out.get("parameters", ()):
             if param.get("in") == "path":
