@@ -70,6 +70,8 @@ KEY_LINES: dict[str, list[str]] = {
         r"all:\s+\['line 1', 'line 2', 'line 3', 'line 4', 'line 5'\]",
         r"tail=2:\s+\['line 4', 'line 5'\]",
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z line 5",
+        r"since line 3:\s+\['line 3', 'line 4', 'line 5'\]",
+        r"until line 3:\s+\['line 1', 'line 2', 'line 3'\]",
         r"s  tick 1\n.*s  tick 2\n.*s  tick 3\n.*s  tick 4\n.*s  tick 5\n",
         r"ticker:\s+running",
     ],
