@@ -19,6 +19,9 @@ class FileOutput:
             fs.write_file(path, b"", mode=mode)
         elif fs.is_dir(path):
             raise IsADirectoryError(21, "Is a directory", path)
+        else:
+            # Opening for append fails up front (read-only mount, permissions), as open(2) does.
+            fs.write_file(path, b"", append=True)
 
     async def write(self, data: bytes) -> None:
         if data:

@@ -257,3 +257,20 @@ def test_a_refused_create_leaves_no_volume_user_behind() -> None:
     assert [v.name for v in engine.volumes.all()] == ["named"]  # the anonymous one went
     assert engine.volumes.get("named").users == set()
     assert store.all() == []
+
+
+def test_append_redirect_to_a_read_only_mount_fails_like_busybox() -> None:
+    from mockd import MockDaemon
+
+    with MockDaemon() as daemon:
+        client = daemon.client()
+        client.volumes.create("notes")
+        client.containers.run("busybox", ["sh", "-c", "echo a > /data/f"], volumes=["notes:/data"], remove=True)
+        ctr = client.containers.run(
+            "busybox", ["sh", "-c", "echo more >> /data/f; echo rc=$?"],
+            volumes=["notes:/data:ro"], detach=True,
+        )  # fmt: skip
+        ctr.wait()
+        assert ctr.logs(stdout=True, stderr=True) == (
+            b"sh: can't create /data/f: Read-only file system\nrc=1\n"
+        )
