@@ -15,7 +15,7 @@ import re
 import tarfile
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,15 @@ def context_tar(files: Mapping[str, str | bytes]) -> bytes:
             member.mode = 0o644
             archive.addfile(member, io.BytesIO(data))
     return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _prune_leftover_build_images(docker: Backend) -> Iterator[None]:
+    """On the real engine, prune untagged images the test's builds left (cache chains
+    that outlive the tracked tops); every build here labels its images ``test.nonce``."""
+    yield
+    if docker.is_real:
+        docker.api("POST", "/images/prune", params={"filters": json.dumps({"label": ["test.nonce"]})})
 
 
 def header() -> str:
