@@ -49,6 +49,7 @@ class DockerClient:
         # docker-py's ``client.events()``: the system area's own bound method, so
         # its overloads (typed events, or bytes with decode=False) are declared once.
         self.events = self.system.events
+        self.login = self.system.login  # docker-py's client.login
         self.images = ImageCollection(self.transport)
         self.volumes = VolumeCollection(self.transport)
         self.networks = NetworkCollection(self.transport)

@@ -359,7 +359,9 @@ class _Connection:
 
     async def _hijack(self, request: Request, reply: HijackResponse) -> None:
         # dockerd writes this head itself, after hijacking, with no body framing at all.
-        if "upgrade" in request.headers:
+        if "Upgrade" in reply.headers:  # another protocol (websocket): its own 101 headers
+            lines = ["HTTP/1.1 101 Switching Protocols"]
+        elif "upgrade" in request.headers:
             lines = [
                 "HTTP/1.1 101 UPGRADED",
                 f"Content-Type: {reply.content_type}",
