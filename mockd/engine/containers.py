@@ -17,9 +17,14 @@ Public surface (stable; exec, attach, logs, stats and resize build on it):
   ``get(ref)`` (full ID, unique ID prefix, name with or without ``/``;
   ``NotFound("No such container: x")``), ``all()``, ``create``, ``start``,
   ``stop``, ``kill``, ``restart``, ``pause``, ``unpause``, ``wait``,
-  ``delete``, ``rename``, ``update``, ``inspect``, ``list_containers``, ``top``,
+  ``delete``, ``rename``, ``update``, ``inspect``, ``list_containers`` (and
+  ``list_containers_json``, the same encoded from cached entries), ``top``,
   ``changes``, ``export``, ``archive_*``, ``prune``, ``event(container,
   action, **attrs)``, ``allocate_host_pids(n)``, ``counts()`` (for /info).
+* List entries are cached per container (``CachedSummary``): to change what a
+  list shows, replace a container's ``argv``, ``config``, ``host_config``,
+  ``mount_points`` or ``ports`` rather than mutating them in place (name,
+  state, creation time, image ID and networks are checked at every list).
 * Hooks: ``on_remove`` (callables run with the container being removed, and
   whether anonymous volumes go too).
 
@@ -32,11 +37,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import operator
 import shlex
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 from mockd import catalog
 from mockd import filters as flt
@@ -61,10 +69,10 @@ from mockd.engine.health import (
     validate_healthcheck,
 )
 from mockd.engine.ids import short_id
-from mockd.engine.images import ImageUser
+from mockd.engine.images import ImageUser, PrefixIndex
 from mockd.engine.logs import LogStore
 from mockd.engine.mounts import ContainerMounts, Mount, MountPoint, MountTable
-from mockd.engine.networks import Endpoint, Network
+from mockd.engine.networks import Endpoint, EndpointSettings, Network
 from mockd.engine.ports import PortAllocator, PortInUse, PortMap, summary_ports
 from mockd.engine.runtime import ContainerProcess, OutputHub
 from mockd.engine.system import ContainerCounts
@@ -75,7 +83,7 @@ from mockd.fs.api import FileSystem
 from mockd.fs.archive import tar_of_view
 from mockd.fs.errors import TarSafetyError
 from mockd.programs.api import CommandNotFound, ExecError, NoSuchFile, User
-from mockd.programs.registry import default_registry
+from mockd.programs.registry import ProgramRegistry, default_registry
 from mockd.programs.signals import SIGKILL, SIGTERM, signal_number
 
 if TYPE_CHECKING:
@@ -160,6 +168,8 @@ class Container:
     _restart_task: asyncio.Task[None] | None = None
     # Its stdio across its whole life (attach before start, log replay): runtime's hub.
     output: OutputHub = field(init=False)
+    # Its last ContainerList entry (ContainerStore.summary).
+    summary_cache: CachedSummary | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.output = OutputHub(self.logs)
@@ -204,6 +214,52 @@ class Container:
     @property
     def network_mode(self) -> str:
         return str(self.host_config.get("NetworkMode") or "default")
+
+
+@dataclass(eq=False, slots=True)
+class CachedSummary:
+    """A container's last list entry and what it was built from.
+
+    Lists of 10,000 containers made every entry anew at each call; the entry
+    only changes when one of these does.  Objects the engine replaces rather
+    than mutates (``argv``, ``config``, ``host_config``, ``mount_points``,
+    ``ports``, the network store's cached settings) are compared by identity;
+    ``Status`` reads the clock, so it is checked at every use.
+    """
+
+    api_version: tuple[int, int]
+    name: str
+    status: str
+    created_ns: int
+    image_id: str
+    argv: list[str]
+    config: dict[str, Any]
+    host_config: dict[str, Any]
+    mount_points: list[MountPoint]
+    ports: PortMap
+    networks: EndpointSettings
+    entry: dict[str, Any]
+    encoded: tuple[dict[str, Any], bytes] | None = None  # an entry and its JSON
+
+    def fresh_for(
+        self, c: Container, api_version: tuple[int, int], networks: EndpointSettings
+    ) -> bool:
+        return (
+            self.networks is networks
+            and self.ports is c.ports
+            and self.status == c.state.status
+            and self.name == c.name
+            and self.api_version == api_version
+            and self.created_ns == c.created_ns
+            and self.image_id == c.image_id
+            and self.argv is c.argv
+            and self.config is c.config
+            and self.host_config is c.host_config
+            and self.mount_points is c.mount_points
+        )
+
+
+_created_ns = operator.attrgetter("created_ns")  # the list's sort key, faster than a lambda
 
 
 def containers_of(engine: Engine) -> ContainerStore:
@@ -268,10 +324,10 @@ class ContainerStore:
         self.clock: Clock = engine.clock
         self._by_id: dict[str, Container] = {}
         self._names: dict[str, str] = {}  # "/name" -> id
+        self._ids = PrefixIndex()  # the keys of _by_id, sorted, for ID prefixes
         self._next_pid = FIRST_PID
         self.on_remove: list[Callable[[Container, bool], None]] = []
-        self.registry = default_registry()
-        catalog.register_programs(self.registry)  # hello-world's /hello
+        self._registry: ProgramRegistry | None = None
         self.images = engine.images
         self.images.in_use_by = self.users_of_image
         self.networks = engine.networks
@@ -279,11 +335,24 @@ class ContainerStore:
         self.ports = PortAllocator()
         self.health = HealthMonitor(engine)
 
+    @property
+    def registry(self) -> ProgramRegistry:
+        """The programs containers run, made when first needed: importing the shell and
+        the applets would add some 30-50 ms to a fresh daemon's start."""
+        if self._registry is None:
+            self._registry = default_registry()
+            catalog.register_programs(self._registry)  # hello-world's /hello
+        return self._registry
+
+    @registry.setter
+    def registry(self, registry: ProgramRegistry) -> None:
+        self._registry = registry
+
     # -- lookup ------------------------------------------------------------
 
     def all(self) -> list[Container]:
         """Every container, newest first (as dockerd lists them)."""
-        return sorted(self._by_id.values(), key=lambda c: c.created_ns, reverse=True)
+        return sorted(self._by_id.values(), key=_created_ns, reverse=True)
 
     def get(self, ref: str) -> Container:
         """moby's ``GetContainer``: full ID, then name, then a unique ID prefix."""
@@ -295,11 +364,11 @@ class ContainerStore:
         cid = self._names.get(ref if ref.startswith("/") else "/" + ref)
         if cid is not None:
             return self._by_id[cid]
-        hits = [c for cid, c in self._by_id.items() if cid.startswith(ref)]
+        hits = self._ids.matching(ref)
         if len(hits) > 1:
             raise SystemError_(f"Multiple IDs found with provided prefix: {ref}")
         if hits:
-            return hits[0]
+            return self._by_id[hits[0]]
         raise NotFound(f"No such container: {ref}")
 
     def counts(self) -> ContainerCounts:
@@ -385,6 +454,7 @@ class ContainerStore:
             self.mounts.release(cid, points, remove_anonymous=True)
             raise
         self._by_id[cid] = container
+        self._ids.add(cid)
         self._names[stored_name] = cid
         self.event(container, "create")
         return container, warnings
@@ -775,6 +845,7 @@ class ContainerStore:
         self.mounts.release(c.id, c.mount_points, remove_anonymous=volumes)
         c.output.close()
         self._by_id.pop(c.id, None)
+        self._ids.discard(c.id)
         if self._names.get(c.name) == c.id:
             del self._names[c.name]
         self.event(c, "destroy")
@@ -835,14 +906,10 @@ class ContainerStore:
 
     # -- inspect and list ------------------------------------------------------
 
-    def _network_settings(
-        self, c: Container, api_version: tuple[int, int], *, summary: bool = False
-    ) -> dict[str, Any]:
+    def _network_settings(self, c: Container, api_version: tuple[int, int]) -> dict[str, Any]:
         """NetworkSettings from the network store (so both sides agree); the default
         bridge's address also at the top, until API 1.52 dropped those fields."""
         networks = self.networks.endpoint_settings(c.id, c.name.lstrip("/"), api_version)
-        if summary:
-            return {"Networks": networks}
         bridge = networks.get("bridge") or {}
         if not c.sandbox_id:
             sandbox_key = ""
@@ -936,6 +1003,26 @@ class ContainerStore:
     def summary(
         self, c: Container, *, size: bool = False, api_version: tuple[int, int] = (1, 41)
     ) -> dict[str, Any]:
+        """A ContainerList entry.  Without ``size`` it may be the cached one, shared
+        with earlier answers: encode it, never mutate it."""
+        networks = self.networks.endpoint_settings(c.id, c.name.lstrip("/"), api_version)
+        cached = c.summary_cache
+        if size or cached is None or not cached.fresh_for(c, api_version, networks):
+            entry = self._build_summary(c, networks, size=size)
+            if not size:
+                c.summary_cache = CachedSummary(
+                    api_version, c.name, c.state.status, c.created_ns, c.image_id, c.argv,
+                    c.config, c.host_config, c.mount_points, c.ports, networks, entry,
+                )  # fmt: skip
+            return entry
+        status = self.status_text(c)
+        if cached.entry["Status"] != status:  # "Up 5 minutes" moves on; "Created" does not
+            cached.entry = dict(cached.entry, Status=status)
+        return cached.entry
+
+    def _build_summary(
+        self, c: Container, networks: EndpointSettings, *, size: bool
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "Id": c.id,
             "Names": [c.name],
@@ -954,7 +1041,7 @@ class ContainerStore:
                 "State": c.state.status,
                 "Status": self.status_text(c),
                 "HostConfig": {"NetworkMode": c.host_config.get("NetworkMode", "default")},
-                "NetworkSettings": self._network_settings(c, api_version, summary=True),
+                "NetworkSettings": {"Networks": networks},
                 "Mounts": self._mounts(c, summary=True),
             }
         )
@@ -970,6 +1057,39 @@ class ContainerStore:
         api_version: tuple[int, int] = (1, 41),
     ) -> list[dict[str, Any]]:
         """ContainerList: newest first; running only unless ``all`` (or a limit, or status filters)."""
+        listed = self._listed(all=all, limit=limit, filters=filters)
+        return [self.summary(c, size=size, api_version=api_version) for c in listed]
+
+    def list_containers_json(
+        self,
+        *,
+        all: bool = False,
+        limit: int = -1,
+        size: bool = False,
+        filters: Mapping[str, list[str]] | None = None,
+        api_version: tuple[int, int] = (1, 41),
+    ) -> bytes:
+        """:meth:`list_containers` encoded as JSON, from each entry's cached encoding."""
+        listed = self._listed(all=all, limit=limit, filters=filters)
+        encoded = [self.summary_json(c, size=size, api_version=api_version) for c in listed]
+        return b"[" + b",".join(encoded) + b"]"
+
+    def summary_json(
+        self, c: Container, *, size: bool = False, api_version: tuple[int, int] = (1, 41)
+    ) -> bytes:
+        """:meth:`summary` encoded; the bytes are kept with the cached entry they encode."""
+        entry = self.summary(c, size=size, api_version=api_version)
+        cached = c.summary_cache
+        if cached is None or cached.entry is not entry:  # a sized entry: not cached
+            return msgspec.json.encode(entry)
+        if cached.encoded is None or cached.encoded[0] is not entry:
+            cached.encoded = (entry, msgspec.json.encode(entry))
+        return cached.encoded[1]
+
+    def _listed(
+        self, *, all: bool, limit: int, filters: Mapping[str, list[str]] | None
+    ) -> list[Container]:
+        """The containers ContainerList shows, in its order."""
         f = dict(filters or {})
         flt.validate_filters(f, LIST_FILTERS)
         for status in f.get("status", []):
@@ -988,7 +1108,8 @@ class ContainerStore:
         ordered = self.all()
         before = self._bound(f, "before")
         since = self._bound(f, "since")
-        out: list[dict[str, Any]] = []
+        filtering = any(f.values())  # else no container needs _matches
+        out: list[Container] = []
         for c in ordered:
             if before is not None and c.created_ns >= before.created_ns:
                 continue
@@ -996,9 +1117,9 @@ class ContainerStore:
                 continue
             if not show_all and not c.running and before is None and since is None:
                 continue
-            if not self._matches(c, f):
+            if filtering and not self._matches(c, f):
                 continue
-            out.append(self.summary(c, size=size, api_version=api_version))
+            out.append(c)
             if limit > 0 and len(out) >= limit:
                 break
         return out

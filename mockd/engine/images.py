@@ -11,6 +11,7 @@ conflict rules and messages, and publish its image events.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import hashlib
 import re
@@ -129,6 +130,39 @@ def _familiar_match(pattern: str, ref: Reference) -> bool:
     return path_match(ref.familiar()) or path_match(ref.familiar_name)
 
 
+class PrefixIndex:
+    """Sorted IDs, so a short-ID lookup is a binary search, not a scan (images here,
+    containers too: this module is the lowest of the stores that need it).
+
+    Hand-written over ``bisect`` (a sorted list keeps inserts at a memmove of
+    pointers, microseconds for 10,000 IDs; no dependency needed for that).
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: str) -> None:
+        bisect.insort(self._keys, key)
+
+    def discard(self, key: str) -> None:
+        i = bisect.bisect_left(self._keys, key)
+        if i < len(self._keys) and self._keys[i] == key:
+            del self._keys[i]
+
+    def matching(self, prefix: str, limit: int = 2) -> list[str]:
+        """Up to ``limit`` keys starting with ``prefix`` (two tell ambiguity apart)."""
+        keys = self._keys
+        i = bisect.bisect_left(keys, prefix)
+        out: list[str] = []
+        while i < len(keys) and len(out) < limit and keys[i].startswith(prefix):
+            out.append(keys[i])
+            i += 1
+        return out
+
+
 class ImageStore:
     """``engine.images``: every image of the daemon, and the references to them."""
 
@@ -137,6 +171,7 @@ class ImageStore:
         self.events = events
         self.layers = layers if layers is not None else LayerStore()
         self._images: dict[str, Image] = {}
+        self._hex = PrefixIndex()  # the hex part of every image ID, for ID prefixes
         self._refs: dict[Reference, str] = {}
         # Answered by the containers area: which containers use an image.
         self.in_use_by: Callable[[str], Sequence[ImageUser]] = _no_users
@@ -155,6 +190,7 @@ class ImageStore:
         stored = [self.layers.add(layer) for layer in layers]
         image = Image(image_id, config_bytes, config, stored, parent=parent)
         self._images[image_id] = image
+        self._hex.add(image_id.partition(":")[2])
         return image
 
     def count(self) -> int:
@@ -174,8 +210,8 @@ class ImageStore:
         prefix = hex_part if sep else term
         if not prefix or not re.fullmatch(r"[0-9a-f]+", prefix):
             return None
-        hits = [img for iid, img in self._images.items() if iid[7:].startswith(prefix)]
-        return hits[0] if len(hits) == 1 else None
+        hits = self._hex.matching(prefix)
+        return self._images["sha256:" + hits[0]] if len(hits) == 1 else None
 
     def get(self, ref_or_id: str) -> Image:
         """daemon.GetImage: a full ID, a reference, or an ID prefix; else 404 ``No such image``."""
@@ -341,6 +377,7 @@ class ImageStore:
             records.append({"Untagged": ref.familiar()})
             self._event("untag", image.id, image.id, image)
         del self._images[image.id]
+        self._hex.discard(image.id.partition(":")[2])
         chains = chain_ids(image.diff_ids) if image.layers else []
         freed = [chain for layer, chain in zip(image.layers, chains, strict=True)
                  if self.layers.release(layer.diff_id)]  # fmt: skip

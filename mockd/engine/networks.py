@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["Attachment", "Endpoint", "Network", "NetworkStore", "networks_of"]
 
 PREDEFINED = ("bridge", "host", "none")
+EndpointSettings = dict[str, dict[str, Any]]  # NetworkSettings.Networks, by network name
 LIST_FILTERS = ("dangling", "driver", "id", "label", "name", "scope", "type")
 PRUNE_FILTERS = ("label", "label!", "until")
 _DEFAULT_BRIDGE_OPTIONS = {
@@ -134,7 +135,10 @@ class NetworkStore:
         self.ids = ids
         self.space = AddressSpace()
         self._networks: dict[str, Network] = {}
-        self._attachments: dict[str, dict[str, Attachment]] = {}  # container ID → network ID →
+        # container ID → network ID → attachment
+        self._attachments: dict[str, dict[str, Attachment]] = {}
+        # endpoint_settings' answers by container, until its attachments or endpoints change
+        self._settings: dict[str, dict[tuple[str, tuple[int, int]], EndpointSettings]] = {}
         # The predefined networks, made in dockerd's order (none, host, bridge).
         self._add(Network(self.ids.new_id(), "none", "null", clock.now_ns()))
         self._add(Network(self.ids.new_id(), "host", "host", clock.now_ns()))
@@ -258,6 +262,7 @@ class NetworkStore:
             self.space.release(network.pool.subnet)
         for attachments in self._attachments.values():
             attachments.pop(network.id, None)
+        self._settings.clear()
         self.events.publish(
             "network", "destroy", network.id, {"name": network.name, "type": network.driver}
         )
@@ -343,6 +348,7 @@ class NetworkStore:
             _check_static(network, attachment)
             endpoint = self._make_endpoint(network, attachment, container_id, name)
         mine[network.id] = attachment
+        self._settings.pop(container_id, None)
         return endpoint
 
     def disconnect(self, network: Network, container_id: str, *, force: bool = False) -> None:
@@ -352,6 +358,7 @@ class NetworkStore:
                 return
             raise SystemError_(f"container {container_id} is not connected to network {network.name}")  # fmt: skip
         mine.pop(network.id, None)
+        self._settings.pop(container_id, None)
         self._drop_endpoint(network, container_id)
 
     def activate(self, container_id: str, name: str) -> list[Endpoint]:
@@ -375,6 +382,7 @@ class NetworkStore:
         """At removal: drop the endpoints and the attachments."""
         self.deactivate(container_id)
         self._attachments.pop(container_id, None)
+        self._settings.pop(container_id, None)
 
     def _make_endpoint(
         self, network: Network, attachment: Attachment, container_id: str, name: str
@@ -389,6 +397,7 @@ class NetworkStore:
                 network.pool.prefix_len, str(network.pool.gateway), mac_for(address),
             )  # fmt: skip
         network.endpoints[container_id] = endpoint
+        self._settings.pop(container_id, None)
         self.events.publish("network", "connect", network.id,
                             {"container": container_id, "name": network.name,
                              "type": network.driver})  # fmt: skip
@@ -398,6 +407,7 @@ class NetworkStore:
         endpoint = network.endpoints.pop(container_id, None)
         if endpoint is None:
             return
+        self._settings.pop(container_id, None)
         if network.pool is not None:
             network.pool.release(endpoint.ipv4)
         self.events.publish("network", "disconnect", network.id,
@@ -406,13 +416,24 @@ class NetworkStore:
 
     def endpoint_settings(
         self, container_id: str, name: str = "", api_version: tuple[int, int] = (1, 41)
-    ) -> dict[str, dict[str, Any]]:
+    ) -> EndpointSettings:
         """``NetworkSettings.Networks`` of a container, by network name, at ``api_version``.
 
         On a user network the container answers DNS to its ``name`` (without
         ``/``), its aliases and its short ID: ``DNSNames`` from API 1.44;
-        before 1.45 the short ID is also among the ``Aliases``.
+        before 1.45 the short ID is also among the ``Aliases``.  The answer is
+        cached (lists of 10,000 containers ask for each): encode it, never mutate it.
         """
+        cached = self._settings.setdefault(container_id, {})
+        key = (name, api_version)
+        found = cached.get(key)
+        if found is None:
+            found = cached[key] = self._build_endpoint_settings(container_id, name, api_version)
+        return found
+
+    def _build_endpoint_settings(
+        self, container_id: str, name: str, api_version: tuple[int, int]
+    ) -> EndpointSettings:
         out: dict[str, dict[str, Any]] = {}
         for network_id, attachment in self._attachments.get(container_id, {}).items():
             network = self._networks.get(network_id)

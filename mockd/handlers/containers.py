@@ -79,15 +79,15 @@ async def create(req: Request, engine: Engine) -> Reply:
 @operation("ContainerList")
 async def list_(req: Request, engine: Engine) -> Reply:
     limit = _int(req, "limit")
-    return json_response(
-        engine.containers.list_containers(
-            all=_flag(req, "all"),
-            limit=limit if limit is not None else -1,
-            size=_flag(req, "size"),
-            filters=_filters(req),
-            api_version=_version(req, engine),
-        )
+    # Encoded by the engine from each container's cached entry (as json_response would).
+    body = engine.containers.list_containers_json(
+        all=_flag(req, "all"),
+        limit=limit if limit is not None else -1,
+        size=_flag(req, "size"),
+        filters=_filters(req),
+        api_version=_version(req, engine),
     )
+    return Response(status=200, body=body + b"\n")
 
 
 @operation("ContainerInspect")
