@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "openapi"
 GENERATED = ROOT / "dockersdk" / "models" / "_generated.py"
-UPSTREAM = Path("/work/shared/openapi-upstream")
+# The upstream specs are reference data kept beside the checkout (../shared), not in it.
+UPSTREAM = Path(
+    os.environ.get("DOCKERSDK_OPENAPI_UPSTREAM", str(ROOT.parent / "shared" / "openapi-upstream"))
+)
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 
 
