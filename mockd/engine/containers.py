@@ -35,6 +35,8 @@ this module calls them at create, start, stop and removal.
 
 from __future__ import annotations
 
+import contextlib
+
 import asyncio
 import io
 import operator
@@ -768,9 +770,12 @@ class ContainerStore:
         self, ref: str, timeout: int | None = None, signal: str | None = None
     ) -> None:
         c = self.get(ref)
+        # A concurrent restart may stop or start it first: dockerd's restart succeeds then too.
         if c.running:
-            await self.stop(ref, timeout, signal)
-        self.start(c.id)
+            with contextlib.suppress(NotModified):
+                await self.stop(ref, timeout, signal)
+        with contextlib.suppress(NotModified):
+            self.start(c.id)
         self.event(c, "restart")
 
     def pause(self, ref: str) -> None:

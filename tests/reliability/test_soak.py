@@ -236,12 +236,6 @@ def test_connections_opened_and_dropped_do_not_leak(n: int) -> None:
         assert _fd_count() <= fds_before + 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mockd/engine/containers.py (containers owner): restart() calls start(), which "
-    "raises NotModified when a concurrent restart already started the container, so "
-    "the API answers 304; dockerd's internal start returns nil then (all 204)",
-)
 def test_concurrent_restarts_all_succeed() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
