@@ -35,9 +35,8 @@ this module calls them at create, start, stop and removal.
 
 from __future__ import annotations
 
-import contextlib
-
 import asyncio
+import contextlib
 import io
 import operator
 import shlex
