@@ -182,7 +182,7 @@ _GROUP = (
 
 def build_tree(kind: str, created: str) -> Node:
     """The root of an image's single layer."""
-    from mockd.engine.images import parse_rfc3339_ns
+    from mockd.filter_time import parse_rfc3339_ns
 
     mtime = float(parse_rfc3339_ns(created) // NANOS)
     root = new_dir(0o755, mtime)

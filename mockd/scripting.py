@@ -30,8 +30,9 @@ import msgspec
 
 from mockd import catalog
 from mockd.engine.clock import NANOS
-from mockd.engine.images import Image, parse_rfc3339_ns
+from mockd.engine.images import Image
 from mockd.engine.references import parse_normalized
+from mockd.filter_time import parse_rfc3339_ns
 from mockd.fs.layer import Layer
 from mockd.fs.nodes import Node, new_dir
 from mockd.programs.api import DEFAULT_PATH, AnyProgram

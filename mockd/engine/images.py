@@ -17,17 +17,17 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, NamedTuple
 
 import msgspec
 
 from mockd import filters as flt
-from mockd.engine.clock import NANOS, ZERO_TIME, Clock, rfc3339_nano
+from mockd.engine.clock import ZERO_TIME, Clock, rfc3339_nano
 from mockd.engine.events import EventBus
 from mockd.engine.ids import short_id
 from mockd.engine.references import Reference, parse_any, parse_normalized
 from mockd.errors import Conflict, InvalidParameter, NotFound
+from mockd.filter_time import parse_rfc3339_ns, until_ns
 from mockd.fs.layer import Layer, LayerStore, chain_ids, union_of
 from mockd.fs.union import UnionView
 
@@ -44,19 +44,6 @@ class ImageUser(NamedTuple):
 
 def _no_users(image_id: str) -> Sequence[ImageUser]:
     return ()
-
-
-def parse_rfc3339_ns(text: str) -> int:
-    """Nanoseconds since the epoch of an RFC 3339 time (Go's, with up to 9 fraction digits)."""
-    if not text or text.startswith("0001-01-01"):
-        return 0
-    match = re.match(r"^(.*?T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", text)
-    if match is None:
-        raise ValueError(f"not an RFC 3339 time: {text!r}")
-    base, fraction, zone = match.groups()
-    seconds = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone)).timestamp()
-    nanos = int((fraction or "0").ljust(9, "0")[:9])
-    return int(seconds) * NANOS + nanos
 
 
 @dataclass(eq=False)
@@ -408,7 +395,7 @@ class ImageStore:
         dangling_only = flt.get_bool(filters, "dangling", False)
         before = self._created_filter(filters, "before")
         since = self._created_filter(filters, "since")
-        until = _until_ns(filters, self.clock)
+        until = until_ns(filters, self.clock)
         out: list[tuple[Image, list[str], list[str]]] = []
         candidates = list(self._images.values())
         if dangling_only:
@@ -450,7 +437,7 @@ class ImageStore:
         filters = dict(filters or {})
         flt.validate_filters(filters, PRUNE_FILTERS)
         dangling_only = flt.get_bool(filters, "dangling", True)
-        until = _until_ns(filters, self.clock)
+        until = until_ns(filters, self.clock)
         records: list[dict[str, str]] = []
         reclaimed = 0
         tops = [img for img in self._images.values() if not self.children(img.id)]
@@ -513,30 +500,6 @@ def _labels_hit(values: list[str], labels: Mapping[str, str]) -> bool:
         if key in labels and (not sep or labels[key] == wanted):
             return True
     return False
-
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNIT_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": NANOS, "m": 60 * NANOS,
-            "h": 3600 * NANOS}  # fmt: skip
-
-
-def _until_ns(filters: Mapping[str, list[str]], clock: Clock) -> int | None:
-    """The ``until`` filter: a unix timestamp, an RFC 3339 time, or a Go duration ago."""
-    values = filters.get("until")
-    if not values:
-        return None
-    if len(values) > 1:
-        raise InvalidParameter("more than one until filter specified")
-    value = values[0]
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return int(float(value) * NANOS)
-    if _DURATION.fullmatch(value) or re.fullmatch(rf"(?:{_DURATION.pattern})+", value):
-        total = sum(int(float(n) * _UNIT_NS[u]) for n, u in _DURATION.findall(value))
-        return clock.now_ns() - total
-    try:
-        return parse_rfc3339_ns(value)
-    except ValueError:
-        raise InvalidParameter(f"invalid filter 'until={value}'") from None
 
 
 def format_time_ns(ns: int) -> str:
