@@ -11,7 +11,10 @@ from mockd.daemon import docker_environment
 
 pytest_plugins = ["pytester"]
 
-REAL_SOCKET = "/tmp/probe/d.sock"
+# The engine CI starts (scripts/real-engine), or one named in the environment.
+REAL_SOCKET = os.environ.get(
+    "DOCKERSDK_REAL_DOCKER_HOST", "unix:///tmp/dockersdk-real-engine/docker.sock"
+).removeprefix("unix://")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -170,6 +173,7 @@ def test_backend_marker_skips_an_unreachable_real_engine_with_a_reason(
 def test_backend_marker_limits_backends_a_test_supports(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(BOTH_BACKENDS_TEST)
     with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("DOCKERSDK_REAL_DOCKER_HOST", raising=False)  # CI points it at a live engine
         mp.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
         result = _run(pytester, "-rs", "--docker-backend=real")
     result.assert_outcomes(skipped=2)
