@@ -124,7 +124,14 @@ class BuildMixin:
         encoding: str | None = None,
         **query: Any,
     ) -> Stream[BuildInfo]:
-        """Build from a directory (``path``) or a file; the typed messages as they come."""
+        """Build from a directory (``path``) or a file; the typed messages as they come.
+
+        ``path`` is the context directory (``.dockerignore`` applied); ``fileobj`` is a
+        Dockerfile, or with ``custom_context`` a whole context tar (gzip when ``encoding``
+        is ``"gzip"``); ``dockerfile`` names the Dockerfile inside the context; ``query``
+        takes the other ``/build`` parameters (``t``, ``buildargs``, ``labels``, ``target``,
+        ``nocache``, ``pull``, ``rm``, ``forcerm``, ``q``, ...).
+        """
         data, dockerfile_name, gzip = _context_of(
             path, fileobj, dockerfile, custom_context, encoding
         )
@@ -157,6 +164,11 @@ class BuildMixin:
     ) -> tuple[Image, builtins.list[dict[str, Any]]]:
         """docker-py's ``images.build``: the built image and every message as a dict.
 
+        ``path``, ``fileobj``, ``custom_context``, ``encoding`` and ``dockerfile`` choose the
+        context as in ``build_stream``; ``tag`` is one name or several; ``buildargs``,
+        ``labels``, ``target``, ``nocache``, ``pull``, ``rm``, ``forcerm``, ``quiet``,
+        ``extra_hosts``, ``network_mode``, ``platform`` and ``cache_from`` are the build's
+        options as in ``docker build``.
         ``limits`` takes ``memory``, ``memswap``, ``shmsize``, ``cpushares``,
         ``cpusetcpus``, ``cpuperiod``, ``cpuquota`` (docker-py's ``container_limits``).
         Raises :class:`BuildError` when the daemon reports an error in the stream.
