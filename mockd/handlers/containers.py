@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import msgspec
 
-from mockd.errors import InvalidParameter
-from mockd.filters import parse_filters
+from mockd.handlers._params import filters, flag, integer, json_body, param
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, Response, StreamResponse, json_response, no_content
 
@@ -16,50 +15,6 @@ if TYPE_CHECKING:
     from mockd.engine import Engine
 
 TAR_TYPE = "application/x-tar"
-
-
-def _param(req: Request, name: str) -> Any:
-    """A query parameter as the router coerced it, else as sent."""
-    if name in req.params and req.params[name] is not None:
-        return req.params[name]
-    values = req.query.get(name)
-    return values[-1] if values else None
-
-
-def _flag(req: Request, name: str) -> bool:
-    value = _param(req, name)
-    if isinstance(value, bool):
-        return value
-    return str(value or "").lower() in ("1", "true", "yes")
-
-
-def _int(req: Request, name: str) -> int | None:
-    value = _param(req, name)
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidParameter(f"invalid value for {name}: {value}") from None
-
-
-def _filters(req: Request) -> dict[str, list[str]]:
-    value = req.params.get("filters")
-    if isinstance(value, dict):
-        return {k: list(v) for k, v in value.items()}
-    raw = req.query.get("filters")
-    return parse_filters(raw[-1] if raw else None)
-
-
-def _body(req: Request) -> dict[str, Any]:
-    if isinstance(req.json, dict):
-        return req.json
-    if not req.body:
-        return {}
-    decoded = msgspec.json.decode(req.body)
-    if not isinstance(decoded, dict):
-        raise InvalidParameter("invalid JSON body")
-    return decoded
 
 
 def _version(req: Request, engine: Engine) -> tuple[int, int]:
@@ -72,19 +27,19 @@ def _version(req: Request, engine: Engine) -> tuple[int, int]:
 
 @operation("ContainerCreate")
 async def create(req: Request, engine: Engine) -> Reply:
-    container, warnings = engine.containers.create(_body(req), str(_param(req, "name") or ""))
+    container, warnings = engine.containers.create(json_body(req), str(param(req, "name") or ""))
     return json_response({"Id": container.id, "Warnings": warnings}, status=201)
 
 
 @operation("ContainerList")
 async def list_(req: Request, engine: Engine) -> Reply:
-    limit = _int(req, "limit")
+    limit = integer(req, "limit")
     # Encoded by the engine from each container's cached entry (as json_response would).
     body = engine.containers.list_containers_json(
-        all=_flag(req, "all"),
+        all=flag(req, "all"),
         limit=limit if limit is not None else -1,
-        size=_flag(req, "size"),
-        filters=_filters(req),
+        size=flag(req, "size"),
+        filters=filters(req),
         api_version=_version(req, engine),
     )
     return Response(status=200, body=body + b"\n")
@@ -94,7 +49,7 @@ async def list_(req: Request, engine: Engine) -> Reply:
 async def inspect(req: Request, engine: Engine) -> Reply:
     return json_response(
         engine.containers.inspect(
-            req.path_params["id"], size=_flag(req, "size"), api_version=_version(req, engine)
+            req.path_params["id"], size=flag(req, "size"), api_version=_version(req, engine)
         )
     )
 
@@ -107,25 +62,25 @@ async def start(req: Request, engine: Engine) -> Reply:
 
 @operation("ContainerStop")
 async def stop(req: Request, engine: Engine) -> Reply:
-    signal = _param(req, "signal")
+    signal = param(req, "signal")
     await engine.containers.stop(
-        req.path_params["id"], _int(req, "t"), str(signal) if signal else None
+        req.path_params["id"], integer(req, "t"), str(signal) if signal else None
     )
     return no_content()
 
 
 @operation("ContainerRestart")
 async def restart(req: Request, engine: Engine) -> Reply:
-    signal = _param(req, "signal")
+    signal = param(req, "signal")
     await engine.containers.restart(
-        req.path_params["id"], _int(req, "t"), str(signal) if signal else None
+        req.path_params["id"], integer(req, "t"), str(signal) if signal else None
     )
     return no_content()
 
 
 @operation("ContainerKill")
 async def kill(req: Request, engine: Engine) -> Reply:
-    await engine.containers.kill(req.path_params["id"], str(_param(req, "signal") or "SIGKILL"))
+    await engine.containers.kill(req.path_params["id"], str(param(req, "signal") or "SIGKILL"))
     return no_content()
 
 
@@ -146,7 +101,7 @@ async def wait(req: Request, engine: Engine) -> Reply:
     # The lookup happens now (a 404 is a plain error); the body comes at exit,
     # after dockerd's early headers.
     exit_code = engine.containers.wait(
-        req.path_params["id"], str(_param(req, "condition") or "not-running")
+        req.path_params["id"], str(param(req, "condition") or "not-running")
     )
 
     async def body() -> AsyncIterator[bytes]:
@@ -159,27 +114,27 @@ async def wait(req: Request, engine: Engine) -> Reply:
 @operation("ContainerDelete")
 async def delete(req: Request, engine: Engine) -> Reply:
     await engine.containers.delete(
-        req.path_params["id"], force=_flag(req, "force"), volumes=_flag(req, "v")
+        req.path_params["id"], force=flag(req, "force"), volumes=flag(req, "v")
     )
     return no_content()
 
 
 @operation("ContainerRename")
 async def rename(req: Request, engine: Engine) -> Reply:
-    engine.containers.rename(req.path_params["id"], str(_param(req, "name") or ""))
+    engine.containers.rename(req.path_params["id"], str(param(req, "name") or ""))
     return no_content()
 
 
 @operation("ContainerUpdate")
 async def update(req: Request, engine: Engine) -> Reply:
-    warnings = engine.containers.update(req.path_params["id"], _body(req))
+    warnings = engine.containers.update(req.path_params["id"], json_body(req))
     return json_response({"Warnings": warnings})
 
 
 @operation("ContainerTop")
 async def top(req: Request, engine: Engine) -> Reply:
     return json_response(
-        engine.containers.top(req.path_params["id"], str(_param(req, "ps_args") or "-ef"))
+        engine.containers.top(req.path_params["id"], str(param(req, "ps_args") or "-ef"))
     )
 
 
@@ -203,7 +158,7 @@ async def export(req: Request, engine: Engine) -> Reply:
 @operation("ContainerArchiveInfo")
 async def archive_info(req: Request, engine: Engine) -> Reply:
     _, _, header = engine.containers.archive_stat(
-        req.path_params["id"], str(_param(req, "path") or "")
+        req.path_params["id"], str(param(req, "path") or "")
     )
     return Response(
         status=200,
@@ -215,7 +170,7 @@ async def archive_info(req: Request, engine: Engine) -> Reply:
 @operation("ContainerArchive")
 async def archive(req: Request, engine: Engine) -> Reply:
     chunks, header = engine.containers.archive_get(
-        req.path_params["id"], str(_param(req, "path") or "")
+        req.path_params["id"], str(param(req, "path") or "")
     )
     return StreamResponse(
         _aiter(chunks), content_type=TAR_TYPE, headers={"X-Docker-Container-Path-Stat": header}
@@ -226,14 +181,14 @@ async def archive(req: Request, engine: Engine) -> Reply:
 async def put_archive(req: Request, engine: Engine) -> Reply:
     engine.containers.archive_put(
         req.path_params["id"],
-        str(_param(req, "path") or ""),
+        str(param(req, "path") or ""),
         req.body,
-        no_overwrite_dir_non_dir=_flag(req, "noOverwriteDirNonDir"),
+        no_overwrite_dir_non_dir=flag(req, "noOverwriteDirNonDir"),
     )
     return Response(status=200, body=b"", content_type=None)
 
 
 @operation("ContainerPrune")
 async def prune(req: Request, engine: Engine) -> Reply:
-    deleted, reclaimed = await engine.containers.prune(_filters(req))
+    deleted, reclaimed = await engine.containers.prune(filters(req))
     return json_response({"ContainersDeleted": deleted or None, "SpaceReclaimed": reclaimed})
