@@ -196,10 +196,10 @@ class _BodyChecker:
             for part in schema["allOf"]:
                 self.check(part, value, struct, path)
             return
-        kind = _schema_type(schema)
+        kind = schema_type(schema)
         if kind is None:
             return
-        if not _json_fits(kind, value):
+        if not json_fits(kind, value):
             self._refuse(schema, value, struct, path)
         if kind == "array":
             items = schema.get("items")
@@ -236,7 +236,7 @@ class _BodyChecker:
         raise InvalidParameter(f"json: cannot unmarshal {got} into {where} of type {target}")
 
     def _go_type(self, schema: Mapping[str, Any]) -> str:
-        kind = _schema_type(schema)
+        kind = schema_type(schema)
         if kind == "array":
             items = schema.get("items")
             return "[]" + (self._go_type(self.spec.resolve(items)) if items else "interface {}")
@@ -248,14 +248,16 @@ class _BodyChecker:
         return _GO_TYPES.get(kind or "", "interface {}")
 
 
-def _schema_type(schema: Mapping[str, Any]) -> str | None:
+def schema_type(schema: Mapping[str, Any]) -> str | None:
+    """A schema's JSON type; a schema with properties or allOf and no type is an object."""
     kind = schema.get("type")
     if kind is None and ("properties" in schema or "allOf" in schema):
         return "object"
     return kind if isinstance(kind, str) else None
 
 
-def _json_fits(kind: str, value: Any) -> bool:
+def json_fits(kind: str, value: Any) -> bool:
+    """Whether a decoded JSON value is of a schema's type (bool is not an integer)."""
     if kind == "string":
         return isinstance(value, str)
     if kind == "boolean":

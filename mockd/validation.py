@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockd.spec import Operation, Spec
+from mockd.spec import Operation, Spec, json_fits, schema_type
 
 ENV_SWITCH = "MOCKD_VALIDATE_RESPONSES"
 
@@ -321,7 +321,7 @@ class _Walker:
             for part in schema["allOf"]:
                 self.check(part, value, path, definition, owner)
             return
-        kind = _schema_type(schema)
+        kind = schema_type(schema)
         if value is None:
             # Go writes nil slices, maps and struct pointers as null, whatever the document says.
             if kind in ("string", "integer", "number", "boolean") and not nullable:
@@ -331,7 +331,7 @@ class _Walker:
             return
         if kind is None:
             return
-        if not _fits(kind, value):
+        if not json_fits(kind, value):
             self.problems.append((path, f"expected {kind}, got {_json_kind(value)}"))
             return
         if kind == "string":
@@ -397,29 +397,6 @@ def _is_json(content_type: str | None) -> bool:
         return False
     media = content_type.split(";", 1)[0].strip().lower()
     return media == "application/json" or media.endswith("+json")
-
-
-def _schema_type(schema: Mapping[str, Any]) -> str | None:
-    kind = schema.get("type")
-    if kind is None and ("properties" in schema or "allOf" in schema):
-        return "object"
-    return kind if isinstance(kind, str) else None
-
-
-def _fits(kind: str, value: Any) -> bool:
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind == "array":
-        return isinstance(value, list)
-    if kind == "object":
-        return isinstance(value, dict)
-    return True
 
 
 def _json_kind(value: Any) -> str:
