@@ -6,23 +6,10 @@ import pytest
 
 from dockersdk import errors
 from dockersdk.errors import api_error
+from tests.unit.sdk.status_classes import STATUS_CLASSES
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, errors.BadRequest),
-        (401, errors.Unauthorized),
-        (403, errors.Forbidden),
-        (404, errors.NotFound),
-        (409, errors.Conflict),
-        (500, errors.ServerError),
-        (501, errors.NotImplementedByDaemon),
-        (503, errors.ServiceUnavailable),
-        (418, errors.APIError),
-        (502, errors.APIError),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
 def test_status_picks_the_class(status: int, cls: type[errors.APIError]) -> None:
     error = api_error(status, "boom", "GET /x")
     assert type(error) is cls

@@ -19,6 +19,7 @@ from dockersdk.transport import (
     encode_filters,
     encode_params,
 )
+from tests.unit.sdk.status_classes import STATUS_CLASSES
 
 BASE = "http://docker.test:2375"
 
@@ -81,19 +82,7 @@ def test_json_body_and_content_type(mocked: responses.RequestsMock) -> None:
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, errors.BadRequest),
-        (401, errors.Unauthorized),
-        (403, errors.Forbidden),
-        (404, errors.NotFound),
-        (409, errors.Conflict),
-        (500, errors.ServerError),
-        (501, errors.NotImplementedByDaemon),
-        (503, errors.ServiceUnavailable),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
 def test_error_statuses_raise_their_class(
     mocked: responses.RequestsMock, status: int, cls: type[errors.APIError]
 ) -> None:
