@@ -39,14 +39,13 @@ async def plugin_list(req: Request, engine: Engine) -> Reply:
     return json_response([])
 
 
-@operation("PluginInspect")
-async def plugin_inspect(req: Request, engine: Engine) -> Reply:
+async def unknown_plugin(req: Request, engine: Engine) -> Reply:
+    """Every call naming a plugin: there are none, so each is dockerd's 404."""
     raise not_found(req.path_params["name"])
 
 
-@operation("PluginDelete")
-async def plugin_delete(req: Request, engine: Engine) -> Reply:
-    raise not_found(req.path_params["name"])
+for _operation_id in ("PluginInspect", "PluginDelete", "PluginDisable", "PluginPush", "PluginSet"):
+    operation(_operation_id)(unknown_plugin)
 
 
 @operation("PluginEnable")
@@ -57,21 +56,6 @@ async def plugin_enable(req: Request, engine: Engine) -> Reply:
         int(timeout)
     except ValueError:
         raise SystemError_(f'strconv.Atoi: parsing "{timeout}": invalid syntax') from None
-    raise not_found(req.path_params["name"])
-
-
-@operation("PluginDisable")
-async def plugin_disable(req: Request, engine: Engine) -> Reply:
-    raise not_found(req.path_params["name"])
-
-
-@operation("PluginPush")
-async def plugin_push(req: Request, engine: Engine) -> Reply:
-    raise not_found(req.path_params["name"])
-
-
-@operation("PluginSet")
-async def plugin_set(req: Request, engine: Engine) -> Reply:
     raise not_found(req.path_params["name"])
 
 
