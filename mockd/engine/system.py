@@ -156,7 +156,8 @@ class System:
         self.debug = debug
         self.experimental = False
         self.os_type = "linux"
-        self.builder_version = "2"
+        # Only the classic builder is served: "1" tells clients not to try a BuildKit session.
+        self.builder_version = "1"
         self.host = host_facts()
 
     @property

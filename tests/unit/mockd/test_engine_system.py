@@ -225,3 +225,11 @@ def test_events_handler_follows_until_the_manual_clock_passes_until() -> None:
 
     events = asyncio.run(main())
     assert [e["Actor"] for e in events] == [{"ID": "live", "Attributes": {}}]
+
+
+def test_ping_advertises_the_classic_builder() -> None:
+    # The mock serves no BuildKit session, so clients must choose the classic builder.
+    from mockd import MockDaemon
+
+    with MockDaemon() as daemon:
+        assert daemon.client().system.ping_info().builder_version == "1"
