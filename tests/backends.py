@@ -150,6 +150,13 @@ class Backend:
         kwargs.setdefault("timeout", 30)
         return self._session.request(method, self.url(path), **kwargs)
 
+    def ensure_busybox(self) -> None:
+        """Make ``busybox:latest`` present: the mock starts empty and pulls it from its
+        catalogue; the real engine has the image ``scripts/real-engine`` imported."""
+        if self.is_mock:
+            reply = self.api("POST", "/images/create?fromImage=busybox&tag=latest")
+            assert reply.status_code == 200, reply.text
+
     def track(self, kind: str, ident: str) -> str:
         """Remember a resource the test created, to remove it at teardown; returns ``ident``."""
         if kind not in _REMOVE_PATHS:

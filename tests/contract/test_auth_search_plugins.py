@@ -191,9 +191,7 @@ def test_unknown_plugin_is_404(docker: Backend, method: str, path: str, shown: s
 
 
 def _exited_container(docker: Backend, script: str) -> str:
-    if docker.is_mock:  # the mock starts empty; its catalogue has busybox
-        pulled = docker.api("POST", "/v1.41/images/create?fromImage=busybox&tag=latest")
-        assert pulled.status_code == 200, pulled.text
+    docker.ensure_busybox()
     body = {"Image": "busybox:latest", "Cmd": ["sh", "-c", script]}
     created = docker.api("POST", "/v1.41/containers/create", json=body)
     assert created.status_code == 201, created.text

@@ -24,9 +24,7 @@ V = "/v1.41"
 
 @pytest.fixture
 def d(docker: Backend) -> Backend:
-    if docker.is_mock:
-        reply = docker.api("POST", "/images/create?fromImage=busybox&tag=latest")
-        assert reply.status_code == 200, reply.text
+    docker.ensure_busybox()
     return docker
 
 

@@ -21,9 +21,7 @@ SECOND = 1_000_000_000
 @pytest.fixture(autouse=True)
 def busybox(docker: Backend) -> None:
     """The mock starts with no images: pull its catalogue's busybox."""
-    if docker.is_mock:
-        reply = docker.api("POST", "/images/create?fromImage=busybox&tag=latest")
-        assert reply.status_code == 200, reply.text
+    docker.ensure_busybox()
 
 
 def create(docker: Backend, cmd: list[str], **config: Any) -> str:

@@ -114,9 +114,7 @@ class Hijacked:
 @pytest.fixture(autouse=True)
 def _busybox(docker: Backend) -> None:
     """The mock starts with no images: pull its catalogue's busybox."""
-    if docker.is_mock:
-        reply = docker.api("POST", "/images/create?fromImage=busybox&tag=latest")
-        assert reply.status_code == 200, reply.text
+    docker.ensure_busybox()
 
 
 @pytest.fixture
