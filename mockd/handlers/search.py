@@ -17,8 +17,6 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from dockersdk.models import _generated as models
 from mockd import catalog
 from mockd.engine.images import images_of
@@ -137,6 +135,8 @@ def catalogue_results(term: str) -> list[models.ImageSearchResponseItem]:
 
 def remote_results(index: str, term: str, limit: int) -> list[models.ImageSearchResponseItem]:
     """An index's v1 search, as dockerd queries it (blocking: run in a thread)."""
+    import requests  # on first use: it costs every daemon's start ~60 ms
+
     scheme = "http" if is_insecure(index) else "https"
     url = f"{scheme}://{index}/v1/search"
     try:
