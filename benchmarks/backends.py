@@ -24,7 +24,7 @@ import dockersdk
 from benchmarks.rawhttp import RawClient, UnixHTTPConnection, socket_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_REAL_HOST = "unix:///tmp/probe/d.sock"
+DEFAULT_REAL_HOST = "unix:///tmp/dockersdk-real-engine/docker.sock"  # scripts/real-engine
 # Every resource a benchmark creates carries this label, so that cleanup on a
 # shared engine removes only what this run made.
 LABEL = "dockersdk.benchmark"

@@ -9,7 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
-REAL_SOCKET = "/tmp/probe/d.sock"
+# The real engine the suite compares with: the one CI names, else scripts/real-engine's.
+REAL_SOCKET = os.environ.get(
+    "DOCKERSDK_REAL_DOCKER_HOST", "unix:///tmp/dockersdk-real-engine/docker.sock"
+).removeprefix("unix://")
+REAL_DOCKER_HOST = "unix://" + REAL_SOCKET
 
 
 def make_tar(build: Callable[[tarfile.TarFile], None], *, fmt: int = tarfile.PAX_FORMAT) -> bytes:
@@ -49,5 +53,5 @@ def _url(path: str) -> str:
 
 
 needs_real_engine = pytest.mark.skipif(
-    not real_engine_available(), reason="the real engine at /tmp/probe/d.sock is not reachable"
+    not real_engine_available(), reason=f"no real engine answers at {REAL_SOCKET}"
 )

@@ -16,9 +16,16 @@ from collections.abc import Callable
 import pytest
 
 from mockd.fs import ContainerFS, Layer, layer_from_tar, path_stat, path_stat_header, union_of
-from tests.unit.fs.helpers import add_entry, add_file, make_tar, needs_real_engine
+from tests.unit.fs.helpers import (
+    REAL_DOCKER_HOST,
+    REAL_SOCKET,
+    add_entry,
+    add_file,
+    make_tar,
+    needs_real_engine,
+)
 
-ENV = {"DOCKER_HOST": "unix:///tmp/probe/d.sock", "PATH": "/usr/local/bin:/usr/bin:/bin"}
+ENV = {"DOCKER_HOST": REAL_DOCKER_HOST, "PATH": "/usr/local/bin:/usr/bin:/bin"}
 
 SCRIPT = (
     "touch /etc/newfile; rm /etc/group; mkdir -p /tmp/a/b; echo hi > /tmp/a/b/f; "
@@ -143,7 +150,7 @@ def test_changes_match_live_engine(real_container: str, clock: Callable[[], floa
                 "curl",
                 "-s",
                 "--unix-socket",
-                "/tmp/probe/d.sock",
+                REAL_SOCKET,
                 f"http://d/v1.41/containers/{real_container}/changes",
             ],
             capture_output=True,
@@ -164,7 +171,7 @@ def test_path_stat_matches_live_engine(real_container: str, path: str) -> None:
             "-s",
             "-I",
             "--unix-socket",
-            "/tmp/probe/d.sock",
+            REAL_SOCKET,
             f"http://d/v1.41/containers/{real_container}/archive?path={path}",
         ],
         capture_output=True,

@@ -24,7 +24,13 @@ from mockd.fs import (
     union_of,
 )
 from mockd.fs.nodes import walk
-from tests.unit.fs.helpers import add_entry, add_file, make_tar, needs_real_engine
+from tests.unit.fs.helpers import (
+    REAL_DOCKER_HOST,
+    add_entry,
+    add_file,
+    make_tar,
+    needs_real_engine,
+)
 
 BUSYBOX = "/bin/busybox"
 
@@ -114,7 +120,7 @@ def test_import_busybox_rootfs(clock: Callable[[], float]) -> None:
 
 @needs_real_engine
 def test_import_real_docker_save_layer(clock: Callable[[], float]) -> None:
-    env = {"DOCKER_HOST": "unix:///tmp/probe/d.sock", "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    env = {"DOCKER_HOST": REAL_DOCKER_HOST, "PATH": "/usr/local/bin:/usr/bin:/bin"}
     saved = subprocess.run(
         ["docker", "save", "busybox:latest"], capture_output=True, check=True, env=env
     ).stdout
