@@ -39,6 +39,9 @@ HEADER = '''\
 
 Conventions, the same for every Struct:
 
+* Each derives from ``WireStruct`` (``dockersdk/models/_wire.py``), which adds
+  docker-py's dict reads by wire name (``info["ServerVersion"]``) to the typed
+  attributes.
 * ``kw_only=True, omit_defaults=True``; unknown fields are ignored on decode, so a
   newer daemon's additions never break decoding.
 * Every field is optional and defaults to ``None``, containers included: dockerd
@@ -63,6 +66,8 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 import msgspec
+
+from dockersdk.models._wire import WireStruct
 '''
 
 
@@ -240,7 +245,7 @@ class Generator:
             struct = self.structs[name]
             out.append("")
             out.append("")
-            out.append(f"class {name}(msgspec.Struct, kw_only=True, omit_defaults=True):")
+            out.append(f"class {name}(WireStruct, kw_only=True, omit_defaults=True):")
             out.append(f'    """Schema ``{struct.origin}``."""')
             if struct.fields:
                 out.append("")

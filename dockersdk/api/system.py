@@ -96,6 +96,22 @@ class DiskUsage:
         """The bytes of the build cache records."""
         return sum(record.size or 0 for record in self.build_cache or [])
 
+    def __getitem__(self, key: str) -> Any:
+        """docker-py's reads of ``df()`` by wire name: ``df["Images"]``, ``df["LayersSize"]``."""
+        try:
+            return getattr(self, _DISK_USAGE_WIRE_NAMES[key])
+        except KeyError:
+            raise KeyError(key) from None
+
+
+_DISK_USAGE_WIRE_NAMES: Final[dict[str, str]] = {
+    "LayersSize": "layers_size",
+    "Images": "images",
+    "Containers": "containers",
+    "Volumes": "volumes",
+    "BuildCache": "build_cache",
+}
+
 
 @dataclass
 class PruneReport:

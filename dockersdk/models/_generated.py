@@ -4,6 +4,9 @@
 
 Conventions, the same for every Struct:
 
+* Each derives from ``WireStruct`` (``dockersdk/models/_wire.py``), which adds
+  docker-py's dict reads by wire name (``info["ServerVersion"]``) to the typed
+  attributes.
 * ``kw_only=True, omit_defaults=True``; unknown fields are ignored on decode, so a
   newer daemon's additions never break decoding.
 * Every field is optional and defaults to ``None``, containers included: dockerd
@@ -29,15 +32,17 @@ from typing import Any, TypeAlias
 
 import msgspec
 
+from dockersdk.models._wire import WireStruct
 
-class Address(msgspec.Struct, kw_only=True, omit_defaults=True):
+
+class Address(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Address``."""
 
     addr: str | None = msgspec.field(default=None, name="Addr")
     prefix_len: int | None = msgspec.field(default=None, name="PrefixLen")
 
 
-class AttestationStatement(msgspec.Struct, kw_only=True, omit_defaults=True):
+class AttestationStatement(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``AttestationStatement``."""
 
     descriptor: OCIDescriptor | None = msgspec.field(default=None, name="Descriptor")
@@ -45,7 +50,7 @@ class AttestationStatement(msgspec.Struct, kw_only=True, omit_defaults=True):
     statement: dict[str, Any] | None = msgspec.field(default=None, name="Statement")
 
 
-class AuthConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class AuthConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``AuthConfig``."""
 
     password: str | None = None
@@ -53,14 +58,14 @@ class AuthConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     username: str | None = None
 
 
-class AuthResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class AuthResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``AuthResponse``."""
 
     identity_token: str | None = msgspec.field(default=None, name="IdentityToken")
     status: str | None = msgspec.field(default=None, name="Status")
 
 
-class BuildCache(msgspec.Struct, kw_only=True, omit_defaults=True):
+class BuildCache(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``BuildCache``."""
 
     created_at: str | None = msgspec.field(default=None, name="CreatedAt")
@@ -76,7 +81,7 @@ class BuildCache(msgspec.Struct, kw_only=True, omit_defaults=True):
     usage_count: int | None = msgspec.field(default=None, name="UsageCount")
 
 
-class BuildCacheDiskUsage(msgspec.Struct, kw_only=True, omit_defaults=True):
+class BuildCacheDiskUsage(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``BuildCacheDiskUsage``."""
 
     active_count: int | None = msgspec.field(default=None, name="ActiveCount")
@@ -86,14 +91,14 @@ class BuildCacheDiskUsage(msgspec.Struct, kw_only=True, omit_defaults=True):
     total_size: int | None = msgspec.field(default=None, name="TotalSize")
 
 
-class BuildIdentity(msgspec.Struct, kw_only=True, omit_defaults=True):
+class BuildIdentity(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``BuildIdentity``."""
 
     created_at: str | None = msgspec.field(default=None, name="CreatedAt")
     ref: str | None = msgspec.field(default=None, name="Ref")
 
 
-class BuildInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class BuildInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``BuildInfo``."""
 
     aux: ImageID | None = None
@@ -104,14 +109,14 @@ class BuildInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     stream: str | None = None
 
 
-class BuildPruneResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class BuildPruneResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /build/prune 200``."""
 
     caches_deleted: list[str] | None = msgspec.field(default=None, name="CachesDeleted")
     space_reclaimed: int | None = msgspec.field(default=None, name="SpaceReclaimed")
 
 
-class ClusterInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ClusterInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ClusterInfo``."""
 
     created_at: str | None = msgspec.field(default=None, name="CreatedAt")
@@ -128,7 +133,7 @@ class ClusterInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: ObjectVersion | None = msgspec.field(default=None, name="Version")
 
 
-class ClusterVolume(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ClusterVolume(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ClusterVolume``."""
 
     created_at: str | None = msgspec.field(default=None, name="CreatedAt")
@@ -142,7 +147,7 @@ class ClusterVolume(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: ObjectVersion | None = msgspec.field(default=None, name="Version")
 
 
-class ClusterVolumeInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ClusterVolumeInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ClusterVolume.Info``."""
 
     accessible_topology: list[Topology] | None = msgspec.field(
@@ -153,7 +158,7 @@ class ClusterVolumeInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     volume_id: str | None = msgspec.field(default=None, name="VolumeID")
 
 
-class ClusterVolumePublishStatusItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ClusterVolumePublishStatusItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ClusterVolume.PublishStatus[]``."""
 
     node_id: str | None = msgspec.field(default=None, name="NodeID")
@@ -162,14 +167,14 @@ class ClusterVolumePublishStatusItem(msgspec.Struct, kw_only=True, omit_defaults
     state: str | None = msgspec.field(default=None, name="State")
 
 
-class ClusterVolumeSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ClusterVolumeSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ClusterVolumeSpec``."""
 
     access_mode: ClusterVolumeSpecAccessMode | None = msgspec.field(default=None, name="AccessMode")
     group: str | None = msgspec.field(default=None, name="Group")
 
 
-class ClusterVolumeSpecAccessMode(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ClusterVolumeSpecAccessMode(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ClusterVolumeSpec.AccessMode``."""
 
     accessibility_requirements: ClusterVolumeSpecAccessModeAccessibilityRequirements | None = (
@@ -191,7 +196,7 @@ class ClusterVolumeSpecAccessMode(msgspec.Struct, kw_only=True, omit_defaults=Tr
 
 
 class ClusterVolumeSpecAccessModeAccessibilityRequirements(
-    msgspec.Struct, kw_only=True, omit_defaults=True
+    WireStruct, kw_only=True, omit_defaults=True
 ):
     """Schema ``ClusterVolumeSpec.AccessMode.AccessibilityRequirements``."""
 
@@ -199,27 +204,27 @@ class ClusterVolumeSpecAccessModeAccessibilityRequirements(
     requisite: list[Topology] | None = msgspec.field(default=None, name="Requisite")
 
 
-class ClusterVolumeSpecAccessModeCapacityRange(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ClusterVolumeSpecAccessModeCapacityRange(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ClusterVolumeSpec.AccessMode.CapacityRange``."""
 
     limit_bytes: int | None = msgspec.field(default=None, name="LimitBytes")
     required_bytes: int | None = msgspec.field(default=None, name="RequiredBytes")
 
 
-class ClusterVolumeSpecAccessModeSecretsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ClusterVolumeSpecAccessModeSecretsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ClusterVolumeSpec.AccessMode.Secrets[]``."""
 
     key: str | None = msgspec.field(default=None, name="Key")
     secret: str | None = msgspec.field(default=None, name="Secret")
 
 
-class Commit(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Commit(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Commit``."""
 
     id: str | None = msgspec.field(default=None, name="ID")
 
 
-class Config(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Config(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Config``."""
 
     created_at: str | None = msgspec.field(default=None, name="CreatedAt")
@@ -229,7 +234,7 @@ class Config(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: ObjectVersion | None = msgspec.field(default=None, name="Version")
 
 
-class ConfigCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ConfigCreateBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /configs/create body``."""
 
     data: str | None = msgspec.field(default=None, name="Data")
@@ -238,13 +243,13 @@ class ConfigCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     templating: Driver | None = msgspec.field(default=None, name="Templating")
 
 
-class ConfigReference(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ConfigReference(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ConfigReference``."""
 
     network: str | None = msgspec.field(default=None, name="Network")
 
 
-class ConfigSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ConfigSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ConfigSpec``."""
 
     data: str | None = msgspec.field(default=None, name="Data")
@@ -253,7 +258,7 @@ class ConfigSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
     templating: Driver | None = msgspec.field(default=None, name="Templating")
 
 
-class ContainerBlkioStatEntry(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerBlkioStatEntry(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerBlkioStatEntry``."""
 
     major: int | None = None
@@ -262,7 +267,7 @@ class ContainerBlkioStatEntry(msgspec.Struct, kw_only=True, omit_defaults=True):
     value: int | None = None
 
 
-class ContainerBlkioStats(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerBlkioStats(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerBlkioStats``."""
 
     io_merged_recursive: list[ContainerBlkioStatEntry] | None = None
@@ -275,7 +280,7 @@ class ContainerBlkioStats(msgspec.Struct, kw_only=True, omit_defaults=True):
     sectors_recursive: list[ContainerBlkioStatEntry] | None = None
 
 
-class ContainerCPUStats(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerCPUStats(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerCPUStats``."""
 
     cpu_usage: ContainerCPUUsage | None = None
@@ -284,7 +289,7 @@ class ContainerCPUStats(msgspec.Struct, kw_only=True, omit_defaults=True):
     throttling_data: ContainerThrottlingData | None = None
 
 
-class ContainerCPUUsage(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerCPUUsage(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerCPUUsage``."""
 
     percpu_usage: list[int] | None = None
@@ -293,7 +298,7 @@ class ContainerCPUUsage(msgspec.Struct, kw_only=True, omit_defaults=True):
     usage_in_usermode: int | None = None
 
 
-class ContainerConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerConfig``."""
 
     args_escaped: bool | None = msgspec.field(default=None, name="ArgsEscaped")
@@ -324,7 +329,7 @@ class ContainerConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     working_dir: str | None = msgspec.field(default=None, name="WorkingDir")
 
 
-class ContainerCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerCreateBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /containers/create body``."""
 
     args_escaped: bool | None = msgspec.field(default=None, name="ArgsEscaped")
@@ -359,14 +364,14 @@ class ContainerCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     working_dir: str | None = msgspec.field(default=None, name="WorkingDir")
 
 
-class ContainerCreateResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerCreateResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerCreateResponse``."""
 
     id: str | None = msgspec.field(default=None, name="Id")
     warnings: list[str] | None = msgspec.field(default=None, name="Warnings")
 
 
-class ContainerExecBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerExecBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /containers/{id}/exec body``."""
 
     attach_stderr: bool | None = msgspec.field(default=None, name="AttachStderr")
@@ -382,7 +387,7 @@ class ContainerExecBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     working_dir: str | None = msgspec.field(default=None, name="WorkingDir")
 
 
-class ContainerInspectResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerInspectResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerInspectResponse``."""
 
     app_armor_profile: str | None = msgspec.field(default=None, name="AppArmorProfile")
@@ -416,7 +421,7 @@ class ContainerInspectResponse(msgspec.Struct, kw_only=True, omit_defaults=True)
     storage: Storage | None = msgspec.field(default=None, name="Storage")
 
 
-class ContainerMemoryStats(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerMemoryStats(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerMemoryStats``."""
 
     commitbytes: int | None = None
@@ -429,7 +434,7 @@ class ContainerMemoryStats(msgspec.Struct, kw_only=True, omit_defaults=True):
     usage: int | None = None
 
 
-class ContainerNetworkStats(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerNetworkStats(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerNetworkStats``."""
 
     endpoint_id: str | None = None
@@ -444,21 +449,21 @@ class ContainerNetworkStats(msgspec.Struct, kw_only=True, omit_defaults=True):
     tx_packets: int | None = None
 
 
-class ContainerPidsStats(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerPidsStats(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerPidsStats``."""
 
     current: int | None = None
     limit: int | None = None
 
 
-class ContainerPruneResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerPruneResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /containers/prune 200``."""
 
     containers_deleted: list[str] | None = msgspec.field(default=None, name="ContainersDeleted")
     space_reclaimed: int | None = msgspec.field(default=None, name="SpaceReclaimed")
 
 
-class ContainerState(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerState(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerState``."""
 
     dead: bool | None = msgspec.field(default=None, name="Dead")
@@ -476,7 +481,7 @@ class ContainerState(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str | None = msgspec.field(default=None, name="Status")
 
 
-class ContainerStatsResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerStatsResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerStatsResponse``."""
 
     blkio_stats: ContainerBlkioStats | None = None
@@ -494,7 +499,7 @@ class ContainerStatsResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     storage_stats: ContainerStorageStats | None = None
 
 
-class ContainerStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerStatus``."""
 
     container_id: str | None = msgspec.field(default=None, name="ContainerID")
@@ -502,7 +507,7 @@ class ContainerStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
     pid: int | None = msgspec.field(default=None, name="PID")
 
 
-class ContainerStorageStats(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerStorageStats(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerStorageStats``."""
 
     read_count_normalized: int | None = None
@@ -511,7 +516,7 @@ class ContainerStorageStats(msgspec.Struct, kw_only=True, omit_defaults=True):
     write_size_bytes: int | None = None
 
 
-class ContainerSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerSummary(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerSummary``."""
 
     command: str | None = msgspec.field(default=None, name="Command")
@@ -538,7 +543,7 @@ class ContainerSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str | None = msgspec.field(default=None, name="Status")
 
 
-class ContainerSummaryHealth(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerSummaryHealth(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerSummary.Health``."""
 
     failing_streak: int | None = msgspec.field(default=None, name="FailingStreak")
@@ -546,20 +551,20 @@ class ContainerSummaryHealth(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str | None = msgspec.field(default=None, name="Status")
 
 
-class ContainerSummaryHostConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerSummaryHostConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerSummary.HostConfig``."""
 
     annotations: dict[str, str] | None = msgspec.field(default=None, name="Annotations")
     network_mode: str | None = msgspec.field(default=None, name="NetworkMode")
 
 
-class ContainerSummaryNetworkSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerSummaryNetworkSettings(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerSummary.NetworkSettings``."""
 
     networks: dict[str, EndpointSettings] | None = msgspec.field(default=None, name="Networks")
 
 
-class ContainerThrottlingData(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerThrottlingData(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerThrottlingData``."""
 
     periods: int | None = None
@@ -567,14 +572,14 @@ class ContainerThrottlingData(msgspec.Struct, kw_only=True, omit_defaults=True):
     throttled_time: int | None = None
 
 
-class ContainerTopResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerTopResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerTopResponse``."""
 
     processes: list[list[str]] | None = msgspec.field(default=None, name="Processes")
     titles: list[str] | None = msgspec.field(default=None, name="Titles")
 
 
-class ContainerUpdateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerUpdateBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /containers/{id}/update body``."""
 
     blkio_device_read_bps: list[ThrottleDevice] | None = msgspec.field(
@@ -622,14 +627,14 @@ class ContainerUpdateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class ContainerUpdateBodyBlkioWeightDeviceItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerUpdateBodyBlkioWeightDeviceItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /containers/{id}/update body.BlkioWeightDevice[]``."""
 
     path: str | None = msgspec.field(default=None, name="Path")
     weight: int | None = msgspec.field(default=None, name="Weight")
 
 
-class ContainerUpdateBodyUlimitsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerUpdateBodyUlimitsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /containers/{id}/update body.Ulimits[]``."""
 
     hard: int | None = msgspec.field(default=None, name="Hard")
@@ -637,40 +642,40 @@ class ContainerUpdateBodyUlimitsItem(msgspec.Struct, kw_only=True, omit_defaults
     soft: int | None = msgspec.field(default=None, name="Soft")
 
 
-class ContainerUpdateResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerUpdateResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerUpdateResponse``."""
 
     warnings: list[str] | None = msgspec.field(default=None, name="Warnings")
 
 
-class ContainerWaitExitError(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerWaitExitError(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerWaitExitError``."""
 
     message: str | None = msgspec.field(default=None, name="Message")
 
 
-class ContainerWaitResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerWaitResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerWaitResponse``."""
 
     error: ContainerWaitExitError | None = msgspec.field(default=None, name="Error")
     status_code: int | None = msgspec.field(default=None, name="StatusCode")
 
 
-class ContainerdInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerdInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerdInfo``."""
 
     address: str | None = msgspec.field(default=None, name="Address")
     namespaces: ContainerdInfoNamespaces | None = msgspec.field(default=None, name="Namespaces")
 
 
-class ContainerdInfoNamespaces(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainerdInfoNamespaces(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainerdInfo.Namespaces``."""
 
     containers: str | None = msgspec.field(default=None, name="Containers")
     plugins: str | None = msgspec.field(default=None, name="Plugins")
 
 
-class ContainersDiskUsage(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ContainersDiskUsage(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ContainersDiskUsage``."""
 
     active_count: int | None = msgspec.field(default=None, name="ActiveCount")
@@ -680,7 +685,7 @@ class ContainersDiskUsage(msgspec.Struct, kw_only=True, omit_defaults=True):
     total_size: int | None = msgspec.field(default=None, name="TotalSize")
 
 
-class CreateImageInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class CreateImageInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``CreateImageInfo``."""
 
     error_detail: ErrorDetail | None = msgspec.field(default=None, name="errorDetail")
@@ -689,14 +694,14 @@ class CreateImageInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str | None = None
 
 
-class DeviceInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class DeviceInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``DeviceInfo``."""
 
     id: str | None = msgspec.field(default=None, name="ID")
     source: str | None = msgspec.field(default=None, name="Source")
 
 
-class DeviceMapping(msgspec.Struct, kw_only=True, omit_defaults=True):
+class DeviceMapping(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``DeviceMapping``."""
 
     cgroup_permissions: str | None = msgspec.field(default=None, name="CgroupPermissions")
@@ -704,7 +709,7 @@ class DeviceMapping(msgspec.Struct, kw_only=True, omit_defaults=True):
     path_on_host: str | None = msgspec.field(default=None, name="PathOnHost")
 
 
-class DeviceRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+class DeviceRequest(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``DeviceRequest``."""
 
     capabilities: list[list[str]] | None = msgspec.field(default=None, name="Capabilities")
@@ -714,28 +719,28 @@ class DeviceRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     options: dict[str, str] | None = msgspec.field(default=None, name="Options")
 
 
-class DistributionInspect(msgspec.Struct, kw_only=True, omit_defaults=True):
+class DistributionInspect(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``DistributionInspect``."""
 
     descriptor: OCIDescriptor | None = msgspec.field(default=None, name="Descriptor")
     platforms: list[OCIPlatform] | None = msgspec.field(default=None, name="Platforms")
 
 
-class Driver(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Driver(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Driver``."""
 
     name: str | None = msgspec.field(default=None, name="Name")
     options: dict[str, str] | None = msgspec.field(default=None, name="Options")
 
 
-class DriverData(msgspec.Struct, kw_only=True, omit_defaults=True):
+class DriverData(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``DriverData``."""
 
     data: dict[str, str] | None = msgspec.field(default=None, name="Data")
     name: str | None = msgspec.field(default=None, name="Name")
 
 
-class EndpointIPAMConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EndpointIPAMConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``EndpointIPAMConfig``."""
 
     ipv4_address: str | None = msgspec.field(default=None, name="IPv4Address")
@@ -743,7 +748,7 @@ class EndpointIPAMConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     link_local_ips: list[str] | None = msgspec.field(default=None, name="LinkLocalIPs")
 
 
-class EndpointPortConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EndpointPortConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``EndpointPortConfig``."""
 
     name: str | None = msgspec.field(default=None, name="Name")
@@ -755,7 +760,7 @@ class EndpointPortConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     target_port: int | None = msgspec.field(default=None, name="TargetPort")
 
 
-class EndpointResource(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EndpointResource(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``EndpointResource``."""
 
     endpoint_id: str | None = msgspec.field(default=None, name="EndpointID")
@@ -765,7 +770,7 @@ class EndpointResource(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str | None = msgspec.field(default=None, name="Name")
 
 
-class EndpointSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EndpointSettings(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``EndpointSettings``."""
 
     aliases: list[str] | None = msgspec.field(default=None, name="Aliases")
@@ -785,7 +790,7 @@ class EndpointSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     network_id: str | None = msgspec.field(default=None, name="NetworkID")
 
 
-class EndpointSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EndpointSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``EndpointSpec``."""
 
     # one of: "vip", "dnsrr"
@@ -793,7 +798,7 @@ class EndpointSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
     ports: list[EndpointPortConfig] | None = msgspec.field(default=None, name="Ports")
 
 
-class EngineDescription(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EngineDescription(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``EngineDescription``."""
 
     engine_version: str | None = msgspec.field(default=None, name="EngineVersion")
@@ -801,34 +806,34 @@ class EngineDescription(msgspec.Struct, kw_only=True, omit_defaults=True):
     plugins: list[EngineDescriptionPluginsItem] | None = msgspec.field(default=None, name="Plugins")
 
 
-class EngineDescriptionPluginsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EngineDescriptionPluginsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``EngineDescription.Plugins[]``."""
 
     name: str | None = msgspec.field(default=None, name="Name")
     type: str | None = msgspec.field(default=None, name="Type")
 
 
-class ErrorDetail(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ErrorDetail(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ErrorDetail``."""
 
     code: int | None = None
     message: str | None = None
 
 
-class ErrorResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ErrorResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ErrorResponse``."""
 
     message: str | None = None
 
 
-class EventActor(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EventActor(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``EventActor``."""
 
     attributes: dict[str, str] | None = msgspec.field(default=None, name="Attributes")
     id: str | None = msgspec.field(default=None, name="ID")
 
 
-class EventMessage(msgspec.Struct, kw_only=True, omit_defaults=True):
+class EventMessage(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``EventMessage``."""
 
     action: str | None = msgspec.field(default=None, name="Action")
@@ -841,7 +846,7 @@ class EventMessage(msgspec.Struct, kw_only=True, omit_defaults=True):
     time_nano: int | None = msgspec.field(default=None, name="timeNano")
 
 
-class ExecInspectResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ExecInspectResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``GET /exec/{id}/json 200``."""
 
     can_remove: bool | None = msgspec.field(default=None, name="CanRemove")
@@ -857,7 +862,7 @@ class ExecInspectResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     running: bool | None = msgspec.field(default=None, name="Running")
 
 
-class ExecStartBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ExecStartBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /exec/{id}/start body``."""
 
     console_size: list[int] | None = msgspec.field(default=None, name="ConsoleSize")
@@ -865,21 +870,21 @@ class ExecStartBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     tty: bool | None = msgspec.field(default=None, name="Tty")
 
 
-class FilesystemChange(msgspec.Struct, kw_only=True, omit_defaults=True):
+class FilesystemChange(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``FilesystemChange``."""
 
     kind: ChangeType | None = msgspec.field(default=None, name="Kind")
     path: str | None = msgspec.field(default=None, name="Path")
 
 
-class FirewallInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class FirewallInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``FirewallInfo``."""
 
     driver: str | None = msgspec.field(default=None, name="Driver")
     info: list[list[str]] | None = msgspec.field(default=None, name="Info")
 
 
-class GenericResourcesItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class GenericResourcesItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``GenericResources[]``."""
 
     discrete_resource_spec: GenericResourcesItemDiscreteResourceSpec | None = msgspec.field(
@@ -890,21 +895,21 @@ class GenericResourcesItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class GenericResourcesItemDiscreteResourceSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class GenericResourcesItemDiscreteResourceSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``GenericResources[].DiscreteResourceSpec``."""
 
     kind: str | None = msgspec.field(default=None, name="Kind")
     value: int | None = msgspec.field(default=None, name="Value")
 
 
-class GenericResourcesItemNamedResourceSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class GenericResourcesItemNamedResourceSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``GenericResources[].NamedResourceSpec``."""
 
     kind: str | None = msgspec.field(default=None, name="Kind")
     value: str | None = msgspec.field(default=None, name="Value")
 
 
-class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Health(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Health``."""
 
     failing_streak: int | None = msgspec.field(default=None, name="FailingStreak")
@@ -913,7 +918,7 @@ class Health(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str | None = msgspec.field(default=None, name="Status")
 
 
-class HealthConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class HealthConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``HealthConfig``."""
 
     interval: int | None = msgspec.field(default=None, name="Interval")
@@ -924,7 +929,7 @@ class HealthConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     timeout: int | None = msgspec.field(default=None, name="Timeout")
 
 
-class HealthcheckResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+class HealthcheckResult(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``HealthcheckResult``."""
 
     end: str | None = msgspec.field(default=None, name="End")
@@ -933,7 +938,7 @@ class HealthcheckResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     start: str | None = msgspec.field(default=None, name="Start")
 
 
-class HostConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class HostConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``HostConfig``."""
 
     annotations: dict[str, str] | None = msgspec.field(default=None, name="Annotations")
@@ -1019,14 +1024,14 @@ class HostConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     volumes_from: list[str] | None = msgspec.field(default=None, name="VolumesFrom")
 
 
-class HostConfigBlkioWeightDeviceItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class HostConfigBlkioWeightDeviceItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``HostConfig.BlkioWeightDevice[]``."""
 
     path: str | None = msgspec.field(default=None, name="Path")
     weight: int | None = msgspec.field(default=None, name="Weight")
 
 
-class HostConfigLogConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class HostConfigLogConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``HostConfig.LogConfig``."""
 
     config: dict[str, str] | None = msgspec.field(default=None, name="Config")
@@ -1034,7 +1039,7 @@ class HostConfigLogConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: str | None = msgspec.field(default=None, name="Type")
 
 
-class HostConfigUlimitsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class HostConfigUlimitsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``HostConfig.Ulimits[]``."""
 
     hard: int | None = msgspec.field(default=None, name="Hard")
@@ -1042,13 +1047,13 @@ class HostConfigUlimitsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     soft: int | None = msgspec.field(default=None, name="Soft")
 
 
-class IDResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class IDResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``IDResponse``."""
 
     id: str | None = msgspec.field(default=None, name="Id")
 
 
-class IPAM(msgspec.Struct, kw_only=True, omit_defaults=True):
+class IPAM(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``IPAM``."""
 
     config: list[IPAMConfig] | None = msgspec.field(default=None, name="Config")
@@ -1056,7 +1061,7 @@ class IPAM(msgspec.Struct, kw_only=True, omit_defaults=True):
     options: dict[str, str] | None = msgspec.field(default=None, name="Options")
 
 
-class IPAMConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class IPAMConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``IPAMConfig``."""
 
     auxiliary_addresses: dict[str, str] | None = msgspec.field(
@@ -1067,13 +1072,13 @@ class IPAMConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     subnet: str | None = msgspec.field(default=None, name="Subnet")
 
 
-class IPAMStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class IPAMStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``IPAMStatus``."""
 
     subnets: dict[str, SubnetStatus] | None = msgspec.field(default=None, name="Subnets")
 
 
-class Identity(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Identity(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Identity``."""
 
     build: list[BuildIdentity] | None = msgspec.field(default=None, name="Build")
@@ -1081,7 +1086,7 @@ class Identity(msgspec.Struct, kw_only=True, omit_defaults=True):
     signature: list[SignatureIdentity] | None = msgspec.field(default=None, name="Signature")
 
 
-class ImageConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageConfig``."""
 
     args_escaped: bool | None = msgspec.field(default=None, name="ArgsEscaped")
@@ -1101,14 +1106,14 @@ class ImageConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     working_dir: str | None = msgspec.field(default=None, name="WorkingDir")
 
 
-class ImageDeleteResponseItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageDeleteResponseItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageDeleteResponseItem``."""
 
     deleted: str | None = msgspec.field(default=None, name="Deleted")
     untagged: str | None = msgspec.field(default=None, name="Untagged")
 
 
-class ImageHistoryResponseItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageHistoryResponseItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageHistoryResponseItem``."""
 
     comment: str | None = msgspec.field(default=None, name="Comment")
@@ -1119,13 +1124,13 @@ class ImageHistoryResponseItem(msgspec.Struct, kw_only=True, omit_defaults=True)
     tags: list[str] | None = msgspec.field(default=None, name="Tags")
 
 
-class ImageID(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageID(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageID``."""
 
     id: str | None = msgspec.field(default=None, name="ID")
 
 
-class ImageInspect(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageInspect(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageInspect``."""
 
     architecture: str | None = msgspec.field(default=None, name="Architecture")
@@ -1148,20 +1153,20 @@ class ImageInspect(msgspec.Struct, kw_only=True, omit_defaults=True):
     variant: str | None = msgspec.field(default=None, name="Variant")
 
 
-class ImageInspectMetadata(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageInspectMetadata(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageInspect.Metadata``."""
 
     last_tag_time: str | None = msgspec.field(default=None, name="LastTagTime")
 
 
-class ImageInspectRootFS(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageInspectRootFS(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageInspect.RootFS``."""
 
     layers: list[str] | None = msgspec.field(default=None, name="Layers")
     type: str | None = msgspec.field(default=None, name="Type")
 
 
-class ImageManifestSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageManifestSummary(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageManifestSummary``."""
 
     attestation_data: ImageManifestSummaryAttestationData | None = msgspec.field(
@@ -1176,13 +1181,13 @@ class ImageManifestSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     size: ImageManifestSummarySize | None = msgspec.field(default=None, name="Size")
 
 
-class ImageManifestSummaryAttestationData(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageManifestSummaryAttestationData(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageManifestSummary.AttestationData``."""
 
     for_: str | None = msgspec.field(default=None, name="For")
 
 
-class ImageManifestSummaryImageData(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageManifestSummaryImageData(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageManifestSummary.ImageData``."""
 
     containers: list[str] | None = msgspec.field(default=None, name="Containers")
@@ -1191,20 +1196,20 @@ class ImageManifestSummaryImageData(msgspec.Struct, kw_only=True, omit_defaults=
     size: ImageManifestSummaryImageDataSize | None = msgspec.field(default=None, name="Size")
 
 
-class ImageManifestSummaryImageDataSize(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageManifestSummaryImageDataSize(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageManifestSummary.ImageData.Size``."""
 
     unpacked: int | None = msgspec.field(default=None, name="Unpacked")
 
 
-class ImageManifestSummarySize(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageManifestSummarySize(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageManifestSummary.Size``."""
 
     content: int | None = msgspec.field(default=None, name="Content")
     total: int | None = msgspec.field(default=None, name="Total")
 
 
-class ImagePruneResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImagePruneResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /images/prune 200``."""
 
     images_deleted: list[ImageDeleteResponseItem] | None = msgspec.field(
@@ -1213,7 +1218,7 @@ class ImagePruneResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     space_reclaimed: int | None = msgspec.field(default=None, name="SpaceReclaimed")
 
 
-class ImageSearchResponseItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageSearchResponseItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``GET /images/search 200[]``."""
 
     description: str | None = None
@@ -1223,7 +1228,7 @@ class ImageSearchResponseItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     star_count: int | None = None
 
 
-class ImageSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImageSummary(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageSummary``."""
 
     containers: int | None = msgspec.field(default=None, name="Containers")
@@ -1239,7 +1244,7 @@ class ImageSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     size: int | None = msgspec.field(default=None, name="Size")
 
 
-class ImagesDiskUsage(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ImagesDiskUsage(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImagesDiskUsage``."""
 
     active_count: int | None = msgspec.field(default=None, name="ActiveCount")
@@ -1249,7 +1254,7 @@ class ImagesDiskUsage(msgspec.Struct, kw_only=True, omit_defaults=True):
     total_size: int | None = msgspec.field(default=None, name="TotalSize")
 
 
-class IndexInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class IndexInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``IndexInfo``."""
 
     mirrors: list[str] | None = msgspec.field(default=None, name="Mirrors")
@@ -1258,14 +1263,14 @@ class IndexInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     secure: bool | None = msgspec.field(default=None, name="Secure")
 
 
-class JoinTokens(msgspec.Struct, kw_only=True, omit_defaults=True):
+class JoinTokens(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``JoinTokens``."""
 
     manager: str | None = msgspec.field(default=None, name="Manager")
     worker: str | None = msgspec.field(default=None, name="Worker")
 
 
-class Limit(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Limit(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Limit``."""
 
     memory_bytes: int | None = msgspec.field(default=None, name="MemoryBytes")
@@ -1273,7 +1278,7 @@ class Limit(msgspec.Struct, kw_only=True, omit_defaults=True):
     pids: int | None = msgspec.field(default=None, name="Pids")
 
 
-class ManagerStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ManagerStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ManagerStatus``."""
 
     addr: str | None = msgspec.field(default=None, name="Addr")
@@ -1281,7 +1286,7 @@ class ManagerStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
     reachability: Reachability | None = msgspec.field(default=None, name="Reachability")
 
 
-class Mount(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Mount(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Mount``."""
 
     bind_options: MountBindOptions | None = msgspec.field(default=None, name="BindOptions")
@@ -1295,7 +1300,7 @@ class Mount(msgspec.Struct, kw_only=True, omit_defaults=True):
     volume_options: MountVolumeOptions | None = msgspec.field(default=None, name="VolumeOptions")
 
 
-class MountBindOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
+class MountBindOptions(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Mount.BindOptions``."""
 
     create_mountpoint: bool | None = msgspec.field(default=None, name="CreateMountpoint")
@@ -1308,13 +1313,13 @@ class MountBindOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
     read_only_non_recursive: bool | None = msgspec.field(default=None, name="ReadOnlyNonRecursive")
 
 
-class MountImageOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
+class MountImageOptions(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Mount.ImageOptions``."""
 
     subpath: str | None = msgspec.field(default=None, name="Subpath")
 
 
-class MountPoint(msgspec.Struct, kw_only=True, omit_defaults=True):
+class MountPoint(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``MountPoint``."""
 
     destination: str | None = msgspec.field(default=None, name="Destination")
@@ -1327,7 +1332,7 @@ class MountPoint(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: MountType | None = msgspec.field(default=None, name="Type")
 
 
-class MountTmpfsOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
+class MountTmpfsOptions(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Mount.TmpfsOptions``."""
 
     mode: int | None = msgspec.field(default=None, name="Mode")
@@ -1335,7 +1340,7 @@ class MountTmpfsOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
     size_bytes: int | None = msgspec.field(default=None, name="SizeBytes")
 
 
-class MountVolumeOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
+class MountVolumeOptions(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Mount.VolumeOptions``."""
 
     driver_config: MountVolumeOptionsDriverConfig | None = msgspec.field(
@@ -1346,20 +1351,20 @@ class MountVolumeOptions(msgspec.Struct, kw_only=True, omit_defaults=True):
     subpath: str | None = msgspec.field(default=None, name="Subpath")
 
 
-class MountVolumeOptionsDriverConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class MountVolumeOptionsDriverConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Mount.VolumeOptions.DriverConfig``."""
 
     name: str | None = msgspec.field(default=None, name="Name")
     options: dict[str, str] | None = msgspec.field(default=None, name="Options")
 
 
-class NRIInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NRIInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NRIInfo``."""
 
     info: list[list[str]] | None = msgspec.field(default=None, name="Info")
 
 
-class Network(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Network(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Network``."""
 
     attachable: bool | None = msgspec.field(default=None, name="Attachable")
@@ -1380,14 +1385,14 @@ class Network(msgspec.Struct, kw_only=True, omit_defaults=True):
     scope: str | None = msgspec.field(default=None, name="Scope")
 
 
-class NetworkAttachment(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkAttachment(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkAttachment``."""
 
     addresses: list[str] | None = msgspec.field(default=None, name="Addresses")
     network: Network | None = msgspec.field(default=None, name="Network")
 
 
-class NetworkAttachmentConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkAttachmentConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkAttachmentConfig``."""
 
     aliases: list[str] | None = msgspec.field(default=None, name="Aliases")
@@ -1395,14 +1400,14 @@ class NetworkAttachmentConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     target: str | None = msgspec.field(default=None, name="Target")
 
 
-class NetworkConnectRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkConnectRequest(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkConnectRequest``."""
 
     container: str | None = msgspec.field(default=None, name="Container")
     endpoint_config: EndpointSettings | None = msgspec.field(default=None, name="EndpointConfig")
 
 
-class NetworkCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkCreateBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /networks/create body``."""
 
     attachable: bool | None = msgspec.field(default=None, name="Attachable")
@@ -1420,21 +1425,21 @@ class NetworkCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     scope: str | None = msgspec.field(default=None, name="Scope")
 
 
-class NetworkCreateResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkCreateResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkCreateResponse``."""
 
     id: str | None = msgspec.field(default=None, name="Id")
     warning: str | None = msgspec.field(default=None, name="Warning")
 
 
-class NetworkDisconnectRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkDisconnectRequest(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkDisconnectRequest``."""
 
     container: str | None = msgspec.field(default=None, name="Container")
     force: bool | None = msgspec.field(default=None, name="Force")
 
 
-class NetworkInspect(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkInspect(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkInspect``."""
 
     attachable: bool | None = msgspec.field(default=None, name="Attachable")
@@ -1458,13 +1463,13 @@ class NetworkInspect(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: NetworkStatus | None = msgspec.field(default=None, name="Status")
 
 
-class NetworkPruneResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkPruneResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /networks/prune 200``."""
 
     networks_deleted: list[str] | None = msgspec.field(default=None, name="NetworksDeleted")
 
 
-class NetworkSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkSettings(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkSettings``."""
 
     networks: dict[str, EndpointSettings] | None = msgspec.field(default=None, name="Networks")
@@ -1473,13 +1478,13 @@ class NetworkSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     sandbox_key: str | None = msgspec.field(default=None, name="SandboxKey")
 
 
-class NetworkStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkStatus``."""
 
     ipam: IPAMStatus | None = msgspec.field(default=None, name="IPAM")
 
 
-class NetworkSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkSummary(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkSummary``."""
 
     attachable: bool | None = msgspec.field(default=None, name="Attachable")
@@ -1500,7 +1505,7 @@ class NetworkSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     scope: str | None = msgspec.field(default=None, name="Scope")
 
 
-class NetworkTaskInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkTaskInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkTaskInfo``."""
 
     endpoint_id: str | None = msgspec.field(default=None, name="EndpointID")
@@ -1509,7 +1514,7 @@ class NetworkTaskInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str | None = msgspec.field(default=None, name="Name")
 
 
-class NetworkingConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NetworkingConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkingConfig``."""
 
     endpoints_config: dict[str, EndpointSettings] | None = msgspec.field(
@@ -1517,7 +1522,7 @@ class NetworkingConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class Node(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Node(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Node``."""
 
     created_at: str | None = msgspec.field(default=None, name="CreatedAt")
@@ -1530,7 +1535,7 @@ class Node(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: ObjectVersion | None = msgspec.field(default=None, name="Version")
 
 
-class NodeDescription(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NodeDescription(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NodeDescription``."""
 
     engine: EngineDescription | None = msgspec.field(default=None, name="Engine")
@@ -1540,7 +1545,7 @@ class NodeDescription(msgspec.Struct, kw_only=True, omit_defaults=True):
     tls_info: TLSInfo | None = msgspec.field(default=None, name="TLSInfo")
 
 
-class NodeSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NodeSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NodeSpec``."""
 
     # one of: "active", "pause", "drain"
@@ -1551,7 +1556,7 @@ class NodeSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
     role: str | None = msgspec.field(default=None, name="Role")
 
 
-class NodeStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class NodeStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NodeStatus``."""
 
     addr: str | None = msgspec.field(default=None, name="Addr")
@@ -1559,7 +1564,7 @@ class NodeStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
     state: NodeState | None = msgspec.field(default=None, name="State")
 
 
-class OCIDescriptor(msgspec.Struct, kw_only=True, omit_defaults=True):
+class OCIDescriptor(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``OCIDescriptor``."""
 
     annotations: dict[str, str] | None = None
@@ -1572,7 +1577,7 @@ class OCIDescriptor(msgspec.Struct, kw_only=True, omit_defaults=True):
     urls: list[str] | None = None
 
 
-class OCIPlatform(msgspec.Struct, kw_only=True, omit_defaults=True):
+class OCIPlatform(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``OCIPlatform``."""
 
     architecture: str | None = None
@@ -1582,34 +1587,34 @@ class OCIPlatform(msgspec.Struct, kw_only=True, omit_defaults=True):
     variant: str | None = None
 
 
-class ObjectVersion(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ObjectVersion(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ObjectVersion``."""
 
     index: int | None = msgspec.field(default=None, name="Index")
 
 
-class PeerInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PeerInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PeerInfo``."""
 
     ip: str | None = msgspec.field(default=None, name="IP")
     name: str | None = msgspec.field(default=None, name="Name")
 
 
-class PeerNode(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PeerNode(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PeerNode``."""
 
     addr: str | None = msgspec.field(default=None, name="Addr")
     node_id: str | None = msgspec.field(default=None, name="NodeID")
 
 
-class Platform(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Platform(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Platform``."""
 
     architecture: str | None = msgspec.field(default=None, name="Architecture")
     os: str | None = msgspec.field(default=None, name="OS")
 
 
-class Plugin(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Plugin(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Plugin``."""
 
     config: PluginConfig | None = msgspec.field(default=None, name="Config")
@@ -1620,7 +1625,7 @@ class Plugin(msgspec.Struct, kw_only=True, omit_defaults=True):
     settings: PluginSettings | None = msgspec.field(default=None, name="Settings")
 
 
-class PluginConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Plugin.Config``."""
 
     args: PluginConfigArgs | None = msgspec.field(default=None, name="Args")
@@ -1640,7 +1645,7 @@ class PluginConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     rootfs: PluginConfigRootfs | None = None
 
 
-class PluginConfigArgs(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginConfigArgs(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Plugin.Config.Args``."""
 
     description: str | None = msgspec.field(default=None, name="Description")
@@ -1649,7 +1654,7 @@ class PluginConfigArgs(msgspec.Struct, kw_only=True, omit_defaults=True):
     value: list[str] | None = msgspec.field(default=None, name="Value")
 
 
-class PluginConfigInterface(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginConfigInterface(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Plugin.Config.Interface``."""
 
     # one of: "", "moby.plugins.http/v1"
@@ -1658,7 +1663,7 @@ class PluginConfigInterface(msgspec.Struct, kw_only=True, omit_defaults=True):
     types: list[str] | None = msgspec.field(default=None, name="Types")
 
 
-class PluginConfigLinux(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginConfigLinux(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Plugin.Config.Linux``."""
 
     allow_all_devices: bool | None = msgspec.field(default=None, name="AllowAllDevices")
@@ -1666,27 +1671,27 @@ class PluginConfigLinux(msgspec.Struct, kw_only=True, omit_defaults=True):
     devices: list[PluginDevice] | None = msgspec.field(default=None, name="Devices")
 
 
-class PluginConfigNetwork(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginConfigNetwork(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Plugin.Config.Network``."""
 
     type: str | None = msgspec.field(default=None, name="Type")
 
 
-class PluginConfigRootfs(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginConfigRootfs(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Plugin.Config.rootfs``."""
 
     diff_ids: list[str] | None = None
     type: str | None = None
 
 
-class PluginConfigUser(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginConfigUser(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Plugin.Config.User``."""
 
     gid: int | None = msgspec.field(default=None, name="GID")
     uid: int | None = msgspec.field(default=None, name="UID")
 
 
-class PluginDevice(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginDevice(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PluginDevice``."""
 
     description: str | None = msgspec.field(default=None, name="Description")
@@ -1695,7 +1700,7 @@ class PluginDevice(msgspec.Struct, kw_only=True, omit_defaults=True):
     settable: list[str] | None = msgspec.field(default=None, name="Settable")
 
 
-class PluginEnv(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginEnv(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PluginEnv``."""
 
     description: str | None = msgspec.field(default=None, name="Description")
@@ -1704,7 +1709,7 @@ class PluginEnv(msgspec.Struct, kw_only=True, omit_defaults=True):
     value: str | None = msgspec.field(default=None, name="Value")
 
 
-class PluginMount(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginMount(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PluginMount``."""
 
     description: str | None = msgspec.field(default=None, name="Description")
@@ -1716,7 +1721,7 @@ class PluginMount(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: str | None = msgspec.field(default=None, name="Type")
 
 
-class PluginPrivilege(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginPrivilege(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PluginPrivilege``."""
 
     description: str | None = msgspec.field(default=None, name="Description")
@@ -1724,7 +1729,7 @@ class PluginPrivilege(msgspec.Struct, kw_only=True, omit_defaults=True):
     value: list[str] | None = msgspec.field(default=None, name="Value")
 
 
-class PluginSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginSettings(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Plugin.Settings``."""
 
     args: list[str] | None = msgspec.field(default=None, name="Args")
@@ -1733,7 +1738,7 @@ class PluginSettings(msgspec.Struct, kw_only=True, omit_defaults=True):
     mounts: list[PluginMount] | None = msgspec.field(default=None, name="Mounts")
 
 
-class PluginsInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PluginsInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PluginsInfo``."""
 
     authorization: list[str] | None = msgspec.field(default=None, name="Authorization")
@@ -1742,20 +1747,20 @@ class PluginsInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     volume: list[str] | None = msgspec.field(default=None, name="Volume")
 
 
-class PortBinding(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PortBinding(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PortBinding``."""
 
     host_ip: str | None = msgspec.field(default=None, name="HostIp")
     host_port: str | None = msgspec.field(default=None, name="HostPort")
 
 
-class PortStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PortStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PortStatus``."""
 
     ports: list[EndpointPortConfig] | None = msgspec.field(default=None, name="Ports")
 
 
-class PortSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PortSummary(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PortSummary``."""
 
     ip: str | None = msgspec.field(default=None, name="IP")
@@ -1765,7 +1770,7 @@ class PortSummary(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: str | None = msgspec.field(default=None, name="Type")
 
 
-class ProcessConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ProcessConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ProcessConfig``."""
 
     arguments: list[str] | None = None
@@ -1775,20 +1780,20 @@ class ProcessConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     user: str | None = None
 
 
-class ProgressDetail(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ProgressDetail(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ProgressDetail``."""
 
     current: int | None = None
     total: int | None = None
 
 
-class PullIdentity(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PullIdentity(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PullIdentity``."""
 
     repository: str | None = msgspec.field(default=None, name="Repository")
 
 
-class PushImageInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PushImageInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PushImageInfo``."""
 
     error_detail: ErrorDetail | None = msgspec.field(default=None, name="errorDetail")
@@ -1796,7 +1801,7 @@ class PushImageInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str | None = None
 
 
-class RegistryServiceConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class RegistryServiceConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``RegistryServiceConfig``."""
 
     index_configs: dict[str, IndexInfo] | None = msgspec.field(default=None, name="IndexConfigs")
@@ -1806,7 +1811,7 @@ class RegistryServiceConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     mirrors: list[str] | None = msgspec.field(default=None, name="Mirrors")
 
 
-class ResourceObject(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ResourceObject(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ResourceObject``."""
 
     generic_resources: GenericResources | None = msgspec.field(
@@ -1816,7 +1821,7 @@ class ResourceObject(msgspec.Struct, kw_only=True, omit_defaults=True):
     nano_cpus: int | None = msgspec.field(default=None, name="NanoCPUs")
 
 
-class Resources(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Resources(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Resources``."""
 
     blkio_device_read_bps: list[ThrottleDevice] | None = msgspec.field(
@@ -1861,14 +1866,14 @@ class Resources(msgspec.Struct, kw_only=True, omit_defaults=True):
     ulimits: list[ResourcesUlimitsItem] | None = msgspec.field(default=None, name="Ulimits")
 
 
-class ResourcesBlkioWeightDeviceItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ResourcesBlkioWeightDeviceItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Resources.BlkioWeightDevice[]``."""
 
     path: str | None = msgspec.field(default=None, name="Path")
     weight: int | None = msgspec.field(default=None, name="Weight")
 
 
-class ResourcesUlimitsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ResourcesUlimitsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Resources.Ulimits[]``."""
 
     hard: int | None = msgspec.field(default=None, name="Hard")
@@ -1876,7 +1881,7 @@ class ResourcesUlimitsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
     soft: int | None = msgspec.field(default=None, name="Soft")
 
 
-class RestartPolicy(msgspec.Struct, kw_only=True, omit_defaults=True):
+class RestartPolicy(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``RestartPolicy``."""
 
     maximum_retry_count: int | None = msgspec.field(default=None, name="MaximumRetryCount")
@@ -1884,19 +1889,19 @@ class RestartPolicy(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str | None = msgspec.field(default=None, name="Name")
 
 
-class RootFSStorage(msgspec.Struct, kw_only=True, omit_defaults=True):
+class RootFSStorage(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``RootFSStorage``."""
 
     snapshot: RootFSStorageSnapshot | None = msgspec.field(default=None, name="Snapshot")
 
 
-class RootFSStorageSnapshot(msgspec.Struct, kw_only=True, omit_defaults=True):
+class RootFSStorageSnapshot(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``RootFSStorageSnapshot``."""
 
     name: str | None = msgspec.field(default=None, name="Name")
 
 
-class Runtime(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Runtime(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Runtime``."""
 
     path: str | None = None
@@ -1904,7 +1909,7 @@ class Runtime(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: dict[str, str] | None = None
 
 
-class Secret(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Secret(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Secret``."""
 
     created_at: str | None = msgspec.field(default=None, name="CreatedAt")
@@ -1914,7 +1919,7 @@ class Secret(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: ObjectVersion | None = msgspec.field(default=None, name="Version")
 
 
-class SecretCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SecretCreateBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /secrets/create body``."""
 
     data: str | None = msgspec.field(default=None, name="Data")
@@ -1924,7 +1929,7 @@ class SecretCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     templating: Driver | None = msgspec.field(default=None, name="Templating")
 
 
-class SecretSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SecretSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SecretSpec``."""
 
     data: str | None = msgspec.field(default=None, name="Data")
@@ -1934,7 +1939,7 @@ class SecretSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
     templating: Driver | None = msgspec.field(default=None, name="Templating")
 
 
-class Service(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Service(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Service``."""
 
     created_at: str | None = msgspec.field(default=None, name="CreatedAt")
@@ -1948,7 +1953,7 @@ class Service(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: ObjectVersion | None = msgspec.field(default=None, name="Version")
 
 
-class ServiceCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceCreateBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/create body``."""
 
     endpoint_spec: EndpointSpec | None = msgspec.field(default=None, name="EndpointSpec")
@@ -1965,7 +1970,7 @@ class ServiceCreateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class ServiceCreateBodyMode(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceCreateBodyMode(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/create body.Mode``."""
 
     global_: dict[str, Any] | None = msgspec.field(default=None, name="Global")
@@ -1978,20 +1983,20 @@ class ServiceCreateBodyMode(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class ServiceCreateBodyModeReplicated(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceCreateBodyModeReplicated(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/create body.Mode.Replicated``."""
 
     replicas: int | None = msgspec.field(default=None, name="Replicas")
 
 
-class ServiceCreateBodyModeReplicatedJob(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceCreateBodyModeReplicatedJob(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/create body.Mode.ReplicatedJob``."""
 
     max_concurrent: int | None = msgspec.field(default=None, name="MaxConcurrent")
     total_completions: int | None = msgspec.field(default=None, name="TotalCompletions")
 
 
-class ServiceCreateBodyRollbackConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceCreateBodyRollbackConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/create body.RollbackConfig``."""
 
     delay: int | None = msgspec.field(default=None, name="Delay")
@@ -2004,7 +2009,7 @@ class ServiceCreateBodyRollbackConfig(msgspec.Struct, kw_only=True, omit_default
     parallelism: int | None = msgspec.field(default=None, name="Parallelism")
 
 
-class ServiceCreateBodyUpdateConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceCreateBodyUpdateConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/create body.UpdateConfig``."""
 
     delay: int | None = msgspec.field(default=None, name="Delay")
@@ -2017,14 +2022,14 @@ class ServiceCreateBodyUpdateConfig(msgspec.Struct, kw_only=True, omit_defaults=
     parallelism: int | None = msgspec.field(default=None, name="Parallelism")
 
 
-class ServiceCreateResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceCreateResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ServiceCreateResponse``."""
 
     id: str | None = msgspec.field(default=None, name="ID")
     warnings: list[str] | None = msgspec.field(default=None, name="Warnings")
 
 
-class ServiceEndpoint(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceEndpoint(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Service.Endpoint``."""
 
     ports: list[EndpointPortConfig] | None = msgspec.field(default=None, name="Ports")
@@ -2034,14 +2039,14 @@ class ServiceEndpoint(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class ServiceEndpointVirtualIPsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceEndpointVirtualIPsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Service.Endpoint.VirtualIPs[]``."""
 
     addr: str | None = msgspec.field(default=None, name="Addr")
     network_id: str | None = msgspec.field(default=None, name="NetworkID")
 
 
-class ServiceInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ServiceInfo``."""
 
     local_lb_index: int | None = msgspec.field(default=None, name="LocalLBIndex")
@@ -2050,14 +2055,14 @@ class ServiceInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     vip: str | None = msgspec.field(default=None, name="VIP")
 
 
-class ServiceJobStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceJobStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Service.JobStatus``."""
 
     job_iteration: ObjectVersion | None = msgspec.field(default=None, name="JobIteration")
     last_execution: str | None = msgspec.field(default=None, name="LastExecution")
 
 
-class ServiceServiceStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceServiceStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Service.ServiceStatus``."""
 
     completed_tasks: int | None = msgspec.field(default=None, name="CompletedTasks")
@@ -2065,7 +2070,7 @@ class ServiceServiceStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
     running_tasks: int | None = msgspec.field(default=None, name="RunningTasks")
 
 
-class ServiceSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ServiceSpec``."""
 
     endpoint_spec: EndpointSpec | None = msgspec.field(default=None, name="EndpointSpec")
@@ -2080,7 +2085,7 @@ class ServiceSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
     update_config: ServiceSpecUpdateConfig | None = msgspec.field(default=None, name="UpdateConfig")
 
 
-class ServiceSpecMode(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceSpecMode(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ServiceSpec.Mode``."""
 
     global_: dict[str, Any] | None = msgspec.field(default=None, name="Global")
@@ -2091,20 +2096,20 @@ class ServiceSpecMode(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class ServiceSpecModeReplicated(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceSpecModeReplicated(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ServiceSpec.Mode.Replicated``."""
 
     replicas: int | None = msgspec.field(default=None, name="Replicas")
 
 
-class ServiceSpecModeReplicatedJob(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceSpecModeReplicatedJob(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ServiceSpec.Mode.ReplicatedJob``."""
 
     max_concurrent: int | None = msgspec.field(default=None, name="MaxConcurrent")
     total_completions: int | None = msgspec.field(default=None, name="TotalCompletions")
 
 
-class ServiceSpecRollbackConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceSpecRollbackConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ServiceSpec.RollbackConfig``."""
 
     delay: int | None = msgspec.field(default=None, name="Delay")
@@ -2117,7 +2122,7 @@ class ServiceSpecRollbackConfig(msgspec.Struct, kw_only=True, omit_defaults=True
     parallelism: int | None = msgspec.field(default=None, name="Parallelism")
 
 
-class ServiceSpecUpdateConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceSpecUpdateConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ServiceSpec.UpdateConfig``."""
 
     delay: int | None = msgspec.field(default=None, name="Delay")
@@ -2130,7 +2135,7 @@ class ServiceSpecUpdateConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     parallelism: int | None = msgspec.field(default=None, name="Parallelism")
 
 
-class ServiceUpdateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceUpdateBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/{id}/update body``."""
 
     endpoint_spec: EndpointSpec | None = msgspec.field(default=None, name="EndpointSpec")
@@ -2147,7 +2152,7 @@ class ServiceUpdateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class ServiceUpdateBodyMode(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceUpdateBodyMode(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/{id}/update body.Mode``."""
 
     global_: dict[str, Any] | None = msgspec.field(default=None, name="Global")
@@ -2160,20 +2165,20 @@ class ServiceUpdateBodyMode(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class ServiceUpdateBodyModeReplicated(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceUpdateBodyModeReplicated(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/{id}/update body.Mode.Replicated``."""
 
     replicas: int | None = msgspec.field(default=None, name="Replicas")
 
 
-class ServiceUpdateBodyModeReplicatedJob(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceUpdateBodyModeReplicatedJob(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/{id}/update body.Mode.ReplicatedJob``."""
 
     max_concurrent: int | None = msgspec.field(default=None, name="MaxConcurrent")
     total_completions: int | None = msgspec.field(default=None, name="TotalCompletions")
 
 
-class ServiceUpdateBodyRollbackConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceUpdateBodyRollbackConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/{id}/update body.RollbackConfig``."""
 
     delay: int | None = msgspec.field(default=None, name="Delay")
@@ -2186,7 +2191,7 @@ class ServiceUpdateBodyRollbackConfig(msgspec.Struct, kw_only=True, omit_default
     parallelism: int | None = msgspec.field(default=None, name="Parallelism")
 
 
-class ServiceUpdateBodyUpdateConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceUpdateBodyUpdateConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /services/{id}/update body.UpdateConfig``."""
 
     delay: int | None = msgspec.field(default=None, name="Delay")
@@ -2199,13 +2204,13 @@ class ServiceUpdateBodyUpdateConfig(msgspec.Struct, kw_only=True, omit_defaults=
     parallelism: int | None = msgspec.field(default=None, name="Parallelism")
 
 
-class ServiceUpdateResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceUpdateResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ServiceUpdateResponse``."""
 
     warnings: list[str] | None = msgspec.field(default=None, name="Warnings")
 
 
-class ServiceUpdateStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServiceUpdateStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Service.UpdateStatus``."""
 
     completed_at: str | None = msgspec.field(default=None, name="CompletedAt")
@@ -2215,7 +2220,7 @@ class ServiceUpdateStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
     state: str | None = msgspec.field(default=None, name="State")
 
 
-class SignatureIdentity(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SignatureIdentity(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SignatureIdentity``."""
 
     docker_reference: str | None = msgspec.field(default=None, name="DockerReference")
@@ -2228,7 +2233,7 @@ class SignatureIdentity(msgspec.Struct, kw_only=True, omit_defaults=True):
     warnings: list[str] | None = msgspec.field(default=None, name="Warnings")
 
 
-class SignatureTimestamp(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SignatureTimestamp(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SignatureTimestamp``."""
 
     timestamp: str | None = msgspec.field(default=None, name="Timestamp")
@@ -2236,7 +2241,7 @@ class SignatureTimestamp(msgspec.Struct, kw_only=True, omit_defaults=True):
     uri: str | None = msgspec.field(default=None, name="URI")
 
 
-class SignerIdentity(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SignerIdentity(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SignerIdentity``."""
 
     build_config_digest: str | None = msgspec.field(default=None, name="BuildConfigDigest")
@@ -2270,20 +2275,20 @@ class SignerIdentity(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class Storage(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Storage(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Storage``."""
 
     root_fs: RootFSStorage | None = msgspec.field(default=None, name="RootFS")
 
 
-class SubnetStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SubnetStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SubnetStatus``."""
 
     dynamic_ips_available: int | None = msgspec.field(default=None, name="DynamicIPsAvailable")
     ips_in_use: int | None = msgspec.field(default=None, name="IPsInUse")
 
 
-class Swarm(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Swarm(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Swarm``."""
 
     created_at: str | None = msgspec.field(default=None, name="CreatedAt")
@@ -2301,7 +2306,7 @@ class Swarm(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: ObjectVersion | None = msgspec.field(default=None, name="Version")
 
 
-class SwarmInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmInfo``."""
 
     cluster: ClusterInfo | None = msgspec.field(default=None, name="Cluster")
@@ -2315,7 +2320,7 @@ class SwarmInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     remote_managers: list[PeerNode] | None = msgspec.field(default=None, name="RemoteManagers")
 
 
-class SwarmInitBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmInitBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /swarm/init body``."""
 
     advertise_addr: str | None = msgspec.field(default=None, name="AdvertiseAddr")
@@ -2328,7 +2333,7 @@ class SwarmInitBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     subnet_size: int | None = msgspec.field(default=None, name="SubnetSize")
 
 
-class SwarmJoinBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmJoinBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /swarm/join body``."""
 
     advertise_addr: str | None = msgspec.field(default=None, name="AdvertiseAddr")
@@ -2338,7 +2343,7 @@ class SwarmJoinBody(msgspec.Struct, kw_only=True, omit_defaults=True):
     remote_addrs: list[str] | None = msgspec.field(default=None, name="RemoteAddrs")
 
 
-class SwarmSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmSpec``."""
 
     ca_config: SwarmSpecCAConfig | None = msgspec.field(default=None, name="CAConfig")
@@ -2353,7 +2358,7 @@ class SwarmSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
     task_defaults: SwarmSpecTaskDefaults | None = msgspec.field(default=None, name="TaskDefaults")
 
 
-class SwarmSpecCAConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmSpecCAConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmSpec.CAConfig``."""
 
     external_cas: list[SwarmSpecCAConfigExternalCAsItem] | None = msgspec.field(
@@ -2365,7 +2370,7 @@ class SwarmSpecCAConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
     signing_ca_key: str | None = msgspec.field(default=None, name="SigningCAKey")
 
 
-class SwarmSpecCAConfigExternalCAsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmSpecCAConfigExternalCAsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmSpec.CAConfig.ExternalCAs[]``."""
 
     ca_cert: str | None = msgspec.field(default=None, name="CACert")
@@ -2375,19 +2380,19 @@ class SwarmSpecCAConfigExternalCAsItem(msgspec.Struct, kw_only=True, omit_defaul
     url: str | None = msgspec.field(default=None, name="URL")
 
 
-class SwarmSpecDispatcher(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmSpecDispatcher(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmSpec.Dispatcher``."""
 
     heartbeat_period: int | None = msgspec.field(default=None, name="HeartbeatPeriod")
 
 
-class SwarmSpecEncryptionConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmSpecEncryptionConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmSpec.EncryptionConfig``."""
 
     auto_lock_managers: bool | None = msgspec.field(default=None, name="AutoLockManagers")
 
 
-class SwarmSpecOrchestration(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmSpecOrchestration(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmSpec.Orchestration``."""
 
     task_history_retention_limit: int | None = msgspec.field(
@@ -2395,7 +2400,7 @@ class SwarmSpecOrchestration(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class SwarmSpecRaft(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmSpecRaft(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmSpec.Raft``."""
 
     election_tick: int | None = msgspec.field(default=None, name="ElectionTick")
@@ -2407,7 +2412,7 @@ class SwarmSpecRaft(msgspec.Struct, kw_only=True, omit_defaults=True):
     snapshot_interval: int | None = msgspec.field(default=None, name="SnapshotInterval")
 
 
-class SwarmSpecTaskDefaults(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmSpecTaskDefaults(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmSpec.TaskDefaults``."""
 
     log_driver: SwarmSpecTaskDefaultsLogDriver | None = msgspec.field(
@@ -2415,26 +2420,26 @@ class SwarmSpecTaskDefaults(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class SwarmSpecTaskDefaultsLogDriver(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmSpecTaskDefaultsLogDriver(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SwarmSpec.TaskDefaults.LogDriver``."""
 
     name: str | None = msgspec.field(default=None, name="Name")
     options: dict[str, str] | None = msgspec.field(default=None, name="Options")
 
 
-class SwarmUnlockBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmUnlockBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /swarm/unlock body``."""
 
     unlock_key: str | None = msgspec.field(default=None, name="UnlockKey")
 
 
-class SwarmUnlockkeyResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SwarmUnlockkeyResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``GET /swarm/unlockkey 200``."""
 
     unlock_key: str | None = msgspec.field(default=None, name="UnlockKey")
 
 
-class SystemDataUsageResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SystemDataUsageResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``GET /system/df 200``."""
 
     build_cache_usage: BuildCacheDiskUsage | None = msgspec.field(
@@ -2445,7 +2450,7 @@ class SystemDataUsageResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     volume_usage: VolumesDiskUsage | None = msgspec.field(default=None, name="VolumeUsage")
 
 
-class SystemInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SystemInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SystemInfo``."""
 
     architecture: str | None = msgspec.field(default=None, name="Architecture")
@@ -2523,14 +2528,14 @@ class SystemInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     warnings: list[str] | None = msgspec.field(default=None, name="Warnings")
 
 
-class SystemInfoDefaultAddressPoolsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SystemInfoDefaultAddressPoolsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SystemInfo.DefaultAddressPools[]``."""
 
     base: str | None = msgspec.field(default=None, name="Base")
     size: int | None = msgspec.field(default=None, name="Size")
 
 
-class SystemVersion(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SystemVersion(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SystemVersion``."""
 
     api_version: str | None = msgspec.field(default=None, name="ApiVersion")
@@ -2549,7 +2554,7 @@ class SystemVersion(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: str | None = msgspec.field(default=None, name="Version")
 
 
-class SystemVersionComponentsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SystemVersionComponentsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SystemVersion.Components[]``."""
 
     details: dict[str, Any] | None = msgspec.field(default=None, name="Details")
@@ -2557,13 +2562,13 @@ class SystemVersionComponentsItem(msgspec.Struct, kw_only=True, omit_defaults=Tr
     version: str | None = msgspec.field(default=None, name="Version")
 
 
-class SystemVersionPlatform(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SystemVersionPlatform(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SystemVersion.Platform``."""
 
     name: str | None = msgspec.field(default=None, name="Name")
 
 
-class TLSInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TLSInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TLSInfo``."""
 
     cert_issuer_public_key: str | None = msgspec.field(default=None, name="CertIssuerPublicKey")
@@ -2571,7 +2576,7 @@ class TLSInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     trust_root: str | None = msgspec.field(default=None, name="TrustRoot")
 
 
-class Task(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Task(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Task``."""
 
     assigned_generic_resources: GenericResources | None = msgspec.field(
@@ -2595,7 +2600,7 @@ class Task(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: ObjectVersion | None = msgspec.field(default=None, name="Version")
 
 
-class TaskSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec``."""
 
     container_spec: TaskSpecContainerSpec | None = msgspec.field(default=None, name="ContainerSpec")
@@ -2612,7 +2617,7 @@ class TaskSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
     runtime: str | None = msgspec.field(default=None, name="Runtime")
 
 
-class TaskSpecContainerSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec``."""
 
     args: list[str] | None = msgspec.field(default=None, name="Args")
@@ -2656,7 +2661,7 @@ class TaskSpecContainerSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
     user: str | None = msgspec.field(default=None, name="User")
 
 
-class TaskSpecContainerSpecConfigsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpecConfigsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Configs[]``."""
 
     config_id: str | None = msgspec.field(default=None, name="ConfigID")
@@ -2665,7 +2670,7 @@ class TaskSpecContainerSpecConfigsItem(msgspec.Struct, kw_only=True, omit_defaul
     runtime: dict[str, Any] | None = msgspec.field(default=None, name="Runtime")
 
 
-class TaskSpecContainerSpecConfigsItemFile(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpecConfigsItemFile(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Configs[].File``."""
 
     gid: str | None = msgspec.field(default=None, name="GID")
@@ -2674,7 +2679,7 @@ class TaskSpecContainerSpecConfigsItemFile(msgspec.Struct, kw_only=True, omit_de
     uid: str | None = msgspec.field(default=None, name="UID")
 
 
-class TaskSpecContainerSpecDNSConfig(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpecDNSConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.DNSConfig``."""
 
     nameservers: list[str] | None = msgspec.field(default=None, name="Nameservers")
@@ -2682,7 +2687,7 @@ class TaskSpecContainerSpecDNSConfig(msgspec.Struct, kw_only=True, omit_defaults
     search: list[str] | None = msgspec.field(default=None, name="Search")
 
 
-class TaskSpecContainerSpecPrivileges(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpecPrivileges(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Privileges``."""
 
     app_armor: TaskSpecContainerSpecPrivilegesAppArmor | None = msgspec.field(
@@ -2700,16 +2705,14 @@ class TaskSpecContainerSpecPrivileges(msgspec.Struct, kw_only=True, omit_default
     )
 
 
-class TaskSpecContainerSpecPrivilegesAppArmor(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpecPrivilegesAppArmor(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Privileges.AppArmor``."""
 
     # one of: "default", "disabled"
     mode: str | None = msgspec.field(default=None, name="Mode")
 
 
-class TaskSpecContainerSpecPrivilegesCredentialSpec(
-    msgspec.Struct, kw_only=True, omit_defaults=True
-):
+class TaskSpecContainerSpecPrivilegesCredentialSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Privileges.CredentialSpec``."""
 
     config: str | None = msgspec.field(default=None, name="Config")
@@ -2717,9 +2720,7 @@ class TaskSpecContainerSpecPrivilegesCredentialSpec(
     registry: str | None = msgspec.field(default=None, name="Registry")
 
 
-class TaskSpecContainerSpecPrivilegesSELinuxContext(
-    msgspec.Struct, kw_only=True, omit_defaults=True
-):
+class TaskSpecContainerSpecPrivilegesSELinuxContext(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Privileges.SELinuxContext``."""
 
     disable: bool | None = msgspec.field(default=None, name="Disable")
@@ -2729,7 +2730,7 @@ class TaskSpecContainerSpecPrivilegesSELinuxContext(
     user: str | None = msgspec.field(default=None, name="User")
 
 
-class TaskSpecContainerSpecPrivilegesSeccomp(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpecPrivilegesSeccomp(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Privileges.Seccomp``."""
 
     # one of: "default", "unconfined", "custom"
@@ -2737,7 +2738,7 @@ class TaskSpecContainerSpecPrivilegesSeccomp(msgspec.Struct, kw_only=True, omit_
     profile: str | None = msgspec.field(default=None, name="Profile")
 
 
-class TaskSpecContainerSpecSecretsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpecSecretsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Secrets[]``."""
 
     file: TaskSpecContainerSpecSecretsItemFile | None = msgspec.field(default=None, name="File")
@@ -2745,7 +2746,7 @@ class TaskSpecContainerSpecSecretsItem(msgspec.Struct, kw_only=True, omit_defaul
     secret_name: str | None = msgspec.field(default=None, name="SecretName")
 
 
-class TaskSpecContainerSpecSecretsItemFile(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpecSecretsItemFile(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Secrets[].File``."""
 
     gid: str | None = msgspec.field(default=None, name="GID")
@@ -2754,7 +2755,7 @@ class TaskSpecContainerSpecSecretsItemFile(msgspec.Struct, kw_only=True, omit_de
     uid: str | None = msgspec.field(default=None, name="UID")
 
 
-class TaskSpecContainerSpecUlimitsItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecContainerSpecUlimitsItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.ContainerSpec.Ulimits[]``."""
 
     hard: int | None = msgspec.field(default=None, name="Hard")
@@ -2762,20 +2763,20 @@ class TaskSpecContainerSpecUlimitsItem(msgspec.Struct, kw_only=True, omit_defaul
     soft: int | None = msgspec.field(default=None, name="Soft")
 
 
-class TaskSpecLogDriver(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecLogDriver(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.LogDriver``."""
 
     name: str | None = msgspec.field(default=None, name="Name")
     options: dict[str, str] | None = msgspec.field(default=None, name="Options")
 
 
-class TaskSpecNetworkAttachmentSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecNetworkAttachmentSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.NetworkAttachmentSpec``."""
 
     container_id: str | None = msgspec.field(default=None, name="ContainerID")
 
 
-class TaskSpecPlacement(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecPlacement(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.Placement``."""
 
     constraints: list[str] | None = msgspec.field(default=None, name="Constraints")
@@ -2786,7 +2787,7 @@ class TaskSpecPlacement(msgspec.Struct, kw_only=True, omit_defaults=True):
     )
 
 
-class TaskSpecPlacementPreferencesItem(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecPlacementPreferencesItem(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.Placement.Preferences[]``."""
 
     spread: TaskSpecPlacementPreferencesItemSpread | None = msgspec.field(
@@ -2794,13 +2795,13 @@ class TaskSpecPlacementPreferencesItem(msgspec.Struct, kw_only=True, omit_defaul
     )
 
 
-class TaskSpecPlacementPreferencesItemSpread(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecPlacementPreferencesItemSpread(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.Placement.Preferences[].Spread``."""
 
     spread_descriptor: str | None = msgspec.field(default=None, name="SpreadDescriptor")
 
 
-class TaskSpecPluginSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecPluginSpec(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.PluginSpec``."""
 
     disabled: bool | None = msgspec.field(default=None, name="Disabled")
@@ -2811,7 +2812,7 @@ class TaskSpecPluginSpec(msgspec.Struct, kw_only=True, omit_defaults=True):
     remote: str | None = msgspec.field(default=None, name="Remote")
 
 
-class TaskSpecResources(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecResources(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.Resources``."""
 
     limits: Limit | None = msgspec.field(default=None, name="Limits")
@@ -2820,7 +2821,7 @@ class TaskSpecResources(msgspec.Struct, kw_only=True, omit_defaults=True):
     swap_bytes: int | None = msgspec.field(default=None, name="SwapBytes")
 
 
-class TaskSpecRestartPolicy(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskSpecRestartPolicy(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskSpec.RestartPolicy``."""
 
     # one of: "none", "on-failure", "any"
@@ -2830,7 +2831,7 @@ class TaskSpecRestartPolicy(msgspec.Struct, kw_only=True, omit_defaults=True):
     window: int | None = msgspec.field(default=None, name="Window")
 
 
-class TaskStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
+class TaskStatus(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``TaskStatus``."""
 
     container_status: ContainerStatus | None = msgspec.field(default=None, name="ContainerStatus")
@@ -2841,20 +2842,20 @@ class TaskStatus(msgspec.Struct, kw_only=True, omit_defaults=True):
     timestamp: str | None = msgspec.field(default=None, name="Timestamp")
 
 
-class ThrottleDevice(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ThrottleDevice(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ThrottleDevice``."""
 
     path: str | None = msgspec.field(default=None, name="Path")
     rate: int | None = msgspec.field(default=None, name="Rate")
 
 
-class Topology(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Topology(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Topology``."""
 
     segments: dict[str, str] | None = msgspec.field(default=None, name="Segments")
 
 
-class Volume(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Volume(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Volume``."""
 
     cluster_volume: ClusterVolume | None = msgspec.field(default=None, name="ClusterVolume")
@@ -2870,7 +2871,7 @@ class Volume(msgspec.Struct, kw_only=True, omit_defaults=True):
     usage_data: VolumeUsageData | None = msgspec.field(default=None, name="UsageData")
 
 
-class VolumeCreateRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
+class VolumeCreateRequest(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``VolumeCreateRequest``."""
 
     cluster_volume_spec: ClusterVolumeSpec | None = msgspec.field(
@@ -2882,34 +2883,34 @@ class VolumeCreateRequest(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str | None = msgspec.field(default=None, name="Name")
 
 
-class VolumeListResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class VolumeListResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``VolumeListResponse``."""
 
     volumes: list[Volume] | None = msgspec.field(default=None, name="Volumes")
     warnings: list[str] | None = msgspec.field(default=None, name="Warnings")
 
 
-class VolumePruneResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
+class VolumePruneResponse(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``POST /volumes/prune 200``."""
 
     space_reclaimed: int | None = msgspec.field(default=None, name="SpaceReclaimed")
     volumes_deleted: list[str] | None = msgspec.field(default=None, name="VolumesDeleted")
 
 
-class VolumeUpdateBody(msgspec.Struct, kw_only=True, omit_defaults=True):
+class VolumeUpdateBody(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PUT /volumes/{name} body``."""
 
     spec: ClusterVolumeSpec | None = msgspec.field(default=None, name="Spec")
 
 
-class VolumeUsageData(msgspec.Struct, kw_only=True, omit_defaults=True):
+class VolumeUsageData(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Volume.UsageData``."""
 
     ref_count: int | None = msgspec.field(default=None, name="RefCount")
     size: int | None = msgspec.field(default=None, name="Size")
 
 
-class VolumesDiskUsage(msgspec.Struct, kw_only=True, omit_defaults=True):
+class VolumesDiskUsage(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``VolumesDiskUsage``."""
 
     active_count: int | None = msgspec.field(default=None, name="ActiveCount")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator, Mapping
-from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 import msgspec
 
@@ -429,6 +429,22 @@ class Container:
         self.collection.api.put_archive(self.id, path, data)
         return True
 
+    @overload
+    def stats(
+        self, stream: Literal[False] = False, decode: bool = True, one_shot: bool = False
+    ) -> ContainerStatsResponse: ...
+    @overload
+    def stats(
+        self, stream: Literal[True], decode: Literal[True] = True, one_shot: bool = False
+    ) -> Stream[ContainerStatsResponse]: ...
+    @overload
+    def stats(
+        self, stream: Literal[True], decode: Literal[False], one_shot: bool = False
+    ) -> Stream[bytes]: ...
+    @overload
+    def stats(
+        self, stream: bool = False, decode: bool = True, one_shot: bool = False
+    ) -> ContainerStatsResponse | Stream[ContainerStatsResponse] | Stream[bytes]: ...
     def stats(
         self, stream: bool = False, decode: bool = True, one_shot: bool = False
     ) -> ContainerStatsResponse | Stream[ContainerStatsResponse] | Stream[bytes]:
