@@ -12,8 +12,10 @@ layers decompressed into ``layer_from_tar`` and checked against the config's
 diff_ids.  Push: each layer gzip-compressed deterministically (so a re-push
 finds every blob already there), ``HEAD`` before upload, a cross-repository
 mount when the blob is known in another repository of the same registry,
-monolithic upload (``POST`` then ``PUT ?digest=``), the config, then the
-schema 2 manifest.  Progress is reported through ``emit`` as dockerd's
+chunked upload as dockerd's (``POST``, a ``PATCH`` per chunk, ``PUT ?digest=``),
+the config, then the schema 2 manifest.  A pull of a name without tag lists
+the repository's tags (``/tags/list``).  A token server's refusal is reported
+with its reason, as docker/distribution reads it.  Progress is reported through ``emit`` as dockerd's
 JSON messages, so the handler can stream them.  Blocking: run in a thread.
 """
 
@@ -27,7 +29,9 @@ import io
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+import struct
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +53,10 @@ MT_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MT_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 MANIFEST_TYPES = (MT_DOCKER_MANIFEST, MT_DOCKER_LIST, MT_OCI_MANIFEST, MT_OCI_INDEX)
 TIMEOUT = 60.0
+# Bytes per PATCH of a chunked blob upload.
+UPLOAD_CHUNK = 1 << 20
+# What ``gzip.compress(..., mtime=0)`` writes first: magic, deflate, no flags, mtime 0, unix.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -65,15 +73,12 @@ class AuthConfig:
     @classmethod
     def from_header(cls, header: str | None) -> AuthConfig | None:
         """Decode the base64url JSON header (padding optional), as dockerd does."""
-        if not header:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
-            data = json.loads(raw)
-        except (binascii.Error, ValueError):
-            return None  # dockerd ignores an undecodable header and goes anonymous
-        if not isinstance(data, dict):
-            return None
+        data = _decode_header(header)
+        return cls.from_mapping(data) if isinstance(data, dict) else None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> AuthConfig:
+        """One ``AuthConfig`` object of the API (``username``/``password`` or ``auth``)."""
         username, password = str(data.get("username") or ""), str(data.get("password") or "")
         if not username and data.get("auth"):
             decoded = base64.b64decode(str(data["auth"])).decode(errors="replace")
@@ -83,6 +88,44 @@ class AuthConfig:
 
     def __repr__(self) -> str:  # never show secrets
         return f"AuthConfig(username={self.username!r}, password=***)"
+
+
+def _decode_header(header: str | None) -> Any:
+    if not header:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (binascii.Error, ValueError):
+        return None  # dockerd ignores an undecodable header and goes anonymous
+
+
+def auth_configs_from_header(header: str | None) -> dict[str, AuthConfig]:
+    """``X-Registry-Config`` (a build's): base64url JSON of ``{server: AuthConfig}``."""
+    data = _decode_header(header)
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): AuthConfig.from_mapping(v) for k, v in data.items() if isinstance(v, dict)}
+
+
+def auth_for_domain(configs: Mapping[str, AuthConfig], domain: str) -> AuthConfig | None:
+    """registry.ResolveAuthConfig: the entry whose key names ``domain`` (a bare host, or
+    a URL such as ``https://host/v1/``)."""
+    if domain in configs:
+        return configs[domain]
+    for key, auth in configs.items():
+        host = re.sub(r"^https?://", "", key).split("/", 1)[0]
+        if host == domain:
+            return auth
+    return None
+
+
+def metadata_of(engine: object) -> DistributionMetadata:
+    """Where the daemon's layers are known to live in registries (made on first use)."""
+    found = getattr(engine, "distribution", None)
+    if not isinstance(found, DistributionMetadata):
+        found = DistributionMetadata()
+        engine.distribution = found  # type: ignore[attr-defined]
+    return found
 
 
 def is_insecure(domain: str, insecure_registries: Iterable[str] = ()) -> bool:
@@ -106,9 +149,35 @@ def is_insecure(domain: str, insecure_registries: Iterable[str] = ()) -> bool:
     return address is not None and address.is_loopback
 
 
+def gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Deterministic gzip (no name, mtime 0, level 6) of a stream, chunk by chunk: the
+    same bytes as ``gzip.compress(data, 6, mtime=0)``, so a layer keeps its digest."""
+    yield _GZIP_HEADER
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    crc, length = 0, 0
+    for chunk in chunks:
+        crc, length = zlib.crc32(chunk, crc), length + len(chunk)
+        out = deflate.compress(chunk)
+        if out:
+            yield out
+    yield deflate.flush() + struct.pack("<II", crc, length & 0xFFFFFFFF)
+
+
 def gzip_layer(data: bytes) -> bytes:
     """Deterministic gzip (no name, mtime 0) so the same layer always has the same digest."""
     return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+def rechunk(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """The stream in pieces of ``size`` bytes (the last one shorter)."""
+    pending = bytearray()
+    for chunk in chunks:
+        pending += chunk
+        while len(pending) >= size:
+            yield bytes(pending[:size])
+            del pending[:size]
+    if pending:
+        yield bytes(pending)
 
 
 def sha256_digest(data: bytes) -> str:
@@ -142,6 +211,27 @@ class DistributionMetadata:
             if known_domain == domain and known_repo != repo:
                 return record.digest, known_repo
         return None
+
+
+class CompressedLayer:
+    """A layer gzip-compressed for a push, in upload-sized chunks (never one bytes object),
+    with the digest and size the manifest names."""
+
+    def __init__(self, layer: Layer, chunk_size: int = 0) -> None:
+        digest = hashlib.sha256()
+        self.tar_size = 0
+
+        def counted() -> Iterator[bytes]:
+            for chunk in layer.tar_stream():
+                self.tar_size += len(chunk)
+                yield chunk
+
+        self.chunks: list[bytes] = []
+        for piece in rechunk(gzip_stream(counted()), chunk_size or UPLOAD_CHUNK):
+            digest.update(piece)
+            self.chunks.append(piece)
+        self.digest = "sha256:" + digest.hexdigest()
+        self.size = sum(len(piece) for piece in self.chunks)
 
 
 class RegistryError(DaemonError):
@@ -186,9 +276,7 @@ class Session:
                 basic = (self.auth.username, self.auth.password)
             reply = self.http.get(params["realm"], params=query, auth=basic, timeout=TIMEOUT)
             if reply.status_code != 200:
-                raise Unauthorized(
-                    f"unauthorized: authentication required (token: {reply.status_code})"
-                )
+                raise TokenRefused(refusal_text(reply))
             body = reply.json()
             token = str(body.get("token") or body.get("access_token") or "")
             self._tokens[scope] = token
@@ -211,6 +299,10 @@ class Session:
                 if extra is not None:
                     sent.update(extra)
                     response = self.http.request(method, url, headers=sent, **kwargs)
+        except TokenRefused as exc:
+            # Go's url.Error around the registry's reason, as dockerd reports it.
+            shown = url.split("?", 1)[0]
+            raise Unauthorized(f'{method[:1]}{method[1:].lower()} "{shown}": {exc}') from None
         except requests.ConnectionError as exc:
             raise SystemError_(
                 f'Get "{self.base}/v2/": dial tcp {self.domain}: connect: connection refused'
@@ -220,6 +312,54 @@ class Session:
     def _tokens_header(self, scope: str) -> dict[str, str]:
         token = self._tokens.get(scope)
         return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+class TokenRefused(Exception):
+    """The token server said no; the text is its reason (``unauthorized: ...``)."""
+
+
+def _code_text(code: Any) -> str:
+    """errcode's ``Code.Error()``: ``NAME_UNKNOWN`` reads ``name unknown``."""
+    return str(code or "unknown").lower().replace("_", " ")
+
+
+# errcode's default messages for the codes a token server or registry sends alone.
+_CODE_MESSAGES = {"UNAUTHORIZED": "authentication required",
+                  "DENIED": "requested access to the resource is denied"}  # fmt: skip
+
+
+def refusal_text(response: requests.Response) -> str:
+    """Why a token server or registry refused, as docker/distribution's
+    ``HandleErrorResponse`` reads it: an OAuth ``error`` in ``WWW-Authenticate``,
+    a legacy ``{"details": ...}`` body, or the ``{"errors": [...]}`` list."""
+    status = response.status_code
+    challenge = response.headers.get("WWW-Authenticate", "")
+    params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+    if challenge.lower().startswith("bearer") and params.get("error") in (
+        "invalid_token", "insufficient_scope"
+    ):  # fmt: skip
+        code = "UNAUTHORIZED" if params["error"] == "invalid_token" else "DENIED"
+        return f"{_code_text(code)}: {params.get('error_description') or _CODE_MESSAGES[code]}"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("details"), str) and body["details"]:
+        code = {401: "UNAUTHORIZED", 429: "TOOMANYREQUESTS"}.get(status, "UNKNOWN")
+        return f"{_code_text(code)}: {body['details']}"
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors:
+        texts = [
+            f"{_code_text(e.get('code'))}: "
+            f"{e.get('message') or _CODE_MESSAGES.get(str(e.get('code')), '')}"
+            for e in errors if isinstance(e, dict)
+        ]  # fmt: skip
+        if len(texts) == 1:
+            return texts[0]
+        return "errors:\n" + "".join(text + "\n" for text in texts)
+    if status == 401:
+        return "unauthorized: authentication required"
+    return f"unexpected status {status}"
 
 
 def _error_text(response: requests.Response) -> str:
@@ -297,6 +437,28 @@ class RegistryClient:
         if reference.startswith("sha256:") and sha256_digest(raw) != reference:
             raise RegistryError(f"manifest verification failed for digest {reference}")
         return raw, media_type, sha256_digest(raw)
+
+    def tags(self) -> list[str]:
+        """Every tag of the repository (``/tags/list``, following ``Link`` pages), as
+        dockerd lists them for a pull of a name without a tag."""
+        found: list[str] = []
+        path = f"/v2/{self.ref.path}/tags/list"
+        while path:
+            response = self.session.request("GET", path, scope=self.pull_scope)
+            if response.status_code == 404:
+                raise NotFound(f"repository {self.ref.name} not found: {_error_text(response)}")
+            if response.status_code in (401, 403):
+                raise Unauthorized(refusal_text(response))
+            if response.status_code != 200:
+                raise RegistryError(f"error listing tags: {_error_text(response)}")
+            try:
+                tags = response.json().get("tags") or []
+            except (ValueError, AttributeError):
+                raise RegistryError("invalid tags list: not JSON") from None
+            found.extend(str(tag) for tag in tags)
+            next_page = response.links.get("next", {}).get("url", "")
+            path = next_page if next_page.startswith(("/", "http")) else ""
+        return found
 
     def resolve(self, platform: tuple[str, str, str]) -> Resolved:
         """The tag's (or digest's) manifest; a list resolved to ``(os, arch, variant)``."""
@@ -389,22 +551,42 @@ class RegistryClient:
 
     def _check(self, response: requests.Response, what: str, ok: tuple[int, ...]) -> None:
         if response.status_code in (401, 403):
-            raise Unauthorized(f"denied: requested access to the resource is denied ({what})")
+            raise Unauthorized(refusal_text(response))
         if response.status_code not in ok:
             raise RegistryError(f"{what}: {_error_text(response)}")
 
-    def _upload(self, data: bytes, digest: str) -> None:
-        """Monolithic upload: ``POST`` a session, ``PUT`` the bytes with ``?digest=``."""
+    def _location(self, response: requests.Response) -> str:
+        location = response.headers.get("Location", "")
+        if not location:
+            raise RegistryError("upload: the registry gave no Location")
+        return self.session.base + location if location.startswith("/") else location
+
+    def _upload(
+        self, chunks: Iterable[bytes], digest: str, on_chunk: Callable[[int], None] | None = None
+    ) -> None:
+        """Chunked upload, as dockerd's distribution client does it: ``POST`` a session,
+        ``PATCH`` each chunk at its ``Content-Range`` (following the ``Location`` each
+        reply gives), then ``PUT ?digest=`` with no body to commit."""
         start = self.session.request(
             "POST", f"/v2/{self.ref.path}/blobs/uploads/", scope=self.push_scope
         )
         self._check(start, "starting upload", (202,))
-        location = start.headers.get("Location", "")
-        if location.startswith("/"):
-            location = self.session.base + location
+        location = self._location(start)
+        offset = 0
+        for chunk in chunks:
+            reply = self.session.request(
+                "PATCH", location, scope=self.push_scope, data=chunk,
+                headers={"Content-Type": "application/octet-stream",
+                         "Content-Range": f"{offset}-{offset + len(chunk) - 1}"},
+            )  # fmt: skip
+            self._check(reply, f"uploading blob {digest}", (202,))
+            location = self._location(reply)
+            offset += len(chunk)
+            if on_chunk is not None:
+                on_chunk(offset)
         separator = "&" if "?" in location else "?"
         done = self.session.request(
-            "PUT", f"{location}{separator}digest={digest}", scope=self.push_scope, data=data,
+            "PUT", f"{location}{separator}digest={digest}", scope=self.push_scope,
             headers={"Content-Type": "application/octet-stream"},
         )  # fmt: skip
         self._check(done, f"uploading blob {digest}", (201,))
@@ -432,21 +614,27 @@ class RegistryClient:
         for layer in layers:
             short = layer.diff_id[7:19]
             mount = self.metadata.mount_source(layer.diff_id, self.ref.domain, self.ref.path)
-            data = gzip_layer(layer.tar_bytes())
-            digest = sha256_digest(data)
-            compressed.append((digest, len(data)))
-            if self._blob_exists(digest):
+            blob = CompressedLayer(layer)
+            compressed.append((blob.digest, blob.size))
+            if self._blob_exists(blob.digest):
                 emit(status_message("Layer already exists", short))
-            elif mount is not None and mount[0] == digest and self._mount(digest, mount[1]):
+            elif (
+                mount is not None and mount[0] == blob.digest and self._mount(blob.digest, mount[1])
+            ):
                 emit(status_message(f"Mounted from {mount[1]}", short))
             else:
-                emit(progress_message("Pushing", short, len(layer.tar_bytes()), layer.size))
-                self._upload(data, digest)
+
+                def pushed(sent: int, short: str = short, blob: CompressedLayer = blob) -> None:
+                    # dockerd counts the layer's tar bytes read against its tar size.
+                    done = blob.tar_size * sent // max(blob.size, 1)
+                    emit(progress_message("Pushing", short, done, blob.tar_size))
+
+                self._upload(blob.chunks, blob.digest, pushed)
                 emit(status_message("Pushed", short))
-            self.metadata.remember(layer.diff_id, digest, self.ref.domain, self.ref.path)
+            self.metadata.remember(layer.diff_id, blob.digest, self.ref.domain, self.ref.path)
         config_digest = sha256_digest(config_bytes)
         if not self._blob_exists(config_digest):
-            self._upload(config_bytes, config_digest)
+            self._upload([config_bytes], config_digest)
         manifest = {
             "schemaVersion": 2,
             "mediaType": MT_DOCKER_MANIFEST,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import io
+import logging
 import re
 import tarfile
 from collections.abc import Iterable, Mapping
@@ -18,16 +19,20 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
+from dockersdk import auth
 from dockersdk.api import APIGroup
+from dockersdk.auth import AuthConfig, CredentialsError, CredentialStore
 from dockersdk.build_context import build_query, make_context
 from dockersdk.errors import DockerError
 from dockersdk.models import BuildInfo, BuildPruneResponse
 from dockersdk.params.errors import InvalidArgument
 from dockersdk.streams import Stream
+from dockersdk.transport import version_tuple
 
 if TYPE_CHECKING:
     from dockersdk.api.images import Image
 
+_log = logging.getLogger(__name__)
 _BUILT = re.compile(r"(^Successfully built |sha256:)([0-9a-f]+)$")
 
 
@@ -51,6 +56,22 @@ def _dockerfile_tar(dockerfile: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _registry_config(
+    auth_configs: Mapping[str, AuthConfig | Mapping[str, Any]] | None,
+) -> dict[str, str]:
+    """``X-Registry-Config``, or nothing when there are no credentials (as docker-py)."""
+    if auth_configs is not None:
+        found = {k: AuthConfig.of(v) for k, v in auth_configs.items()}
+    else:
+        try:
+            found = CredentialStore().all()
+        except CredentialsError as exc:
+            # A broken helper should not stop a build that may need no credentials.
+            _log.warning("build: registry credentials unavailable: %s", type(exc).__name__)
+            return {}
+    return auth.registry_config_header(found) if found else {}
+
+
 class BuildAPI(APIGroup):
     """The build endpoints."""
 
@@ -59,16 +80,20 @@ class BuildAPI(APIGroup):
         context: bytes,
         *,
         gzip: bool = False,
+        auth_configs: Mapping[str, AuthConfig | Mapping[str, Any]] | None = None,
         **query: Any,
     ) -> Stream[BuildInfo]:
         """Send a context tar; the messages (``stream``, ``aux``, ``errorDetail``...) as they come.
 
         ``query`` takes :func:`dockersdk.build_context.build_query`'s arguments.
+        ``auth_configs`` (registry → credentials) go in ``X-Registry-Config`` so a FROM
+        can pull from a private registry; by default, every credential ``config.json``
+        gives access to, as docker-py and the CLI send them.
         """
         grouped: dict[str, builtins.list[str]] = {}
         for name, value in build_query(**query):
             grouped.setdefault(name, []).append(value)
-        headers = {"Content-Type": "application/x-tar"}
+        headers = {"Content-Type": "application/x-tar", **_registry_config(auth_configs)}
         if gzip:
             headers["Content-Encoding"] = "gzip"
         return self._json_stream(
@@ -77,12 +102,19 @@ class BuildAPI(APIGroup):
         )  # fmt: skip
 
     def prune(
-        self, *, all: bool = False, filters: Mapping[str, Any] | None = None
-    ) -> BuildPruneResponse:
+        self, *, all: bool = False, filters: Mapping[str, Any] | None = None,
+        keep_storage: int | None = None,
+    ) -> BuildPruneResponse:  # fmt: skip
+        """``POST /build/prune``: ``keep_storage`` bytes of cache are kept (sent as
+        ``keep-storage`` and, from API 1.48 where it was renamed, ``reserved-space``)."""
+        params: dict[str, Any] = {"all": all or None, "filters": filters}
+        if keep_storage is not None:
+            params["keep-storage"] = keep_storage
+            if version_tuple(self._transport.api_version)[:2] >= (1, 48):
+                params["reserved-space"] = keep_storage
         return self._json(
-            "POST", "/build/prune", BuildPruneResponse,
-            params={"all": all or None, "filters": filters}, operation="BuildPrune",
-        )  # fmt: skip
+            "POST", "/build/prune", BuildPruneResponse, params=params, operation="BuildPrune"
+        )
 
 
 class _Collection(Protocol):
@@ -112,7 +144,18 @@ def _context_of(
 
 
 class BuildMixin:
-    """``client.images.build`` and ``client.images.build_stream``."""
+    """``client.images.build``, ``build_stream`` and ``prune_builds``."""
+
+    def prune_builds(
+        self: _Collection, filters: Mapping[str, Any] | None = None,
+        keep_storage: int | None = None, all: bool = False,
+    ) -> BuildPruneResponse:  # fmt: skip
+        """docker-py's ``images.prune_builds``: remove build cache (``all``: not only
+        the dangling records); ``filters`` such as ``{"until": "24h"}``; ``keep_storage``
+        bytes of cache are kept."""
+        return BuildAPI(self.api._transport).prune(
+            all=all, filters=filters, keep_storage=keep_storage
+        )
 
     def build_stream(
         self: _Collection,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 from dockersdk.api import APIGroup, Model
 from dockersdk.api.build import BuildMixin
@@ -26,6 +26,7 @@ from dockersdk.models import (
     ImageSearchResponseItem,
     ImageSummary,
 )
+from dockersdk.params.errors import InvalidArgument
 from dockersdk.progress import ProgressDisplay, wants_display
 from dockersdk.streams import Stream
 from dockersdk.transport import Transport
@@ -235,17 +236,40 @@ class ImageCollection(ImageTransferMixin, BuildMixin):
             merged["reference"] = name
         return [self.get(s.id or "") for s in self.api.list(all=all, filters=merged or None)]
 
+    @overload
     def pull(
-        self, repository: str, tag: str | None = None, *, platform: str | None = None,
-        auth_config: AuthConfig | Mapping[str, Any] | None = None,
+        self, repository: str, tag: str | None = None, all_tags: Literal[False] = False, *,
+        platform: str | None = None, auth_config: AuthConfig | Mapping[str, Any] | None = None,
         progress: bool | None = None,
-    ) -> Image:  # fmt: skip
-        """Pull ``repository[:tag]`` (``latest`` when no tag is given) and return the image.
+    ) -> Image: ...  # fmt: skip
+
+    @overload
+    def pull(
+        self, repository: str, tag: None = None, *, all_tags: Literal[True],
+        platform: str | None = None, auth_config: AuthConfig | Mapping[str, Any] | None = None,
+        progress: bool | None = None,
+    ) -> builtins.list[Image]: ...  # fmt: skip
+
+    def pull(
+        self, repository: str, tag: str | None = None, all_tags: bool = False, *,
+        platform: str | None = None, auth_config: AuthConfig | Mapping[str, Any] | None = None,
+        progress: bool | None = None,
+    ) -> Image | builtins.list[Image]:  # fmt: skip
+        """Pull ``repository[:tag]`` (``latest`` when no tag is given) and return the image;
+        with ``all_tags``, every tag of the repository and the list of its images (as
+        docker-py and ``docker pull -a``).
 
         ``platform`` is ``os[/arch[/variant]]``; ``auth_config`` overrides the
         credentials from ``config.json``; ``progress`` shows the layers' progress
         on stdout (``True``/``False``; ``None``: only when stdout is a terminal).
         """
+        if all_tags:
+            if tag is not None or split_repository(repository)[1] is not None:
+                raise InvalidArgument("all_tags pulls a repository: give no tag", argument="tag")
+            self.api.pull(
+                repository, None, platform=platform, auth_config=auth_config, progress=progress
+            )
+            return self.list(repository)
         if tag is None:
             repository, tag = split_repository(repository)
         tag = tag or "latest"

@@ -14,15 +14,16 @@ engine's); the diff of its filesystem becomes the step's layer.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockd import catalog
 from mockd.builder import files
-from mockd.builder.cache import find_cached
+from mockd.builder.cache import build_cache_of
 from mockd.builder.context import BuildContext, ContextError, read_context
 from mockd.builder.image_config import go_config, history_entry, image_json
 from mockd.builder.instructions import (
@@ -45,13 +46,21 @@ from mockd.builder.words import SubstitutionError, expand
 from mockd.engine.clock import rfc3339_nano
 from mockd.engine.containers import Container, containers_of
 from mockd.engine.images import Image, image_id_of, images_of
-from mockd.engine.references import parse_normalized
+from mockd.engine.references import DEFAULT_DOMAIN, Reference, parse_normalized
 from mockd.engine.system import ENGINE_VERSION
 from mockd.errors import DaemonError, InvalidParameter, NotFound, SystemError_
 from mockd.fs import paths
 from mockd.fs.container import ContainerFS
 from mockd.fs.layer import Layer
 from mockd.fs.union import UnionView
+from mockd.registry_client import (
+    AuthConfig,
+    PulledImage,
+    RegistryClient,
+    Resolved,
+    auth_for_domain,
+    metadata_of,
+)
 
 if TYPE_CHECKING:
     from mockd.engine import Engine
@@ -84,6 +93,8 @@ class BuildOptions:
     rm: bool = True
     forcerm: bool = False
     quiet: bool = False
+    # ``X-Registry-Config``: credentials by registry, for a FROM pulled from one.
+    registry_auths: dict[str, AuthConfig] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -164,6 +175,8 @@ class Build:
         self.built: list[Stage] = []
         self.used_args: set[str] = set(self.meta_args)
         self._cache_messages: list[Message] = []
+        self.cache = build_cache_of(engine)
+        self._description = ""  # the step being run, for its build-cache record
 
     # -- output ------------------------------------------------------------
 
@@ -215,6 +228,8 @@ class Build:
         for spec in self.stages:
             for message in self._step_header(spec.from_inst):
                 yield message
+            for message in await self._registry_pull(spec):
+                yield message
             stage, pulled = self._from(spec)
             for message in pulled:
                 yield message
@@ -252,6 +267,57 @@ class Build:
         if name.isdigit() and int(name) < len(self.built):
             return self.built[int(name)]
         return None
+
+    async def _registry_pull(self, spec: _StageSpec) -> list[Message]:
+        """A FROM naming another registry than docker.io: pulled (in a thread, with the
+        build's credentials for that registry) unless present and ``pull`` is off."""
+        if spec.base.lower() == "scratch" or self._stage_by_name(spec.base) is not None:
+            return []
+        try:
+            named = parse_normalized(spec.base)
+        except (InvalidParameter, ValueError):
+            return []  # _from reports it
+        if named.domain == DEFAULT_DOMAIN:
+            return []
+        named = named if named.digest else named.with_default_tag()
+        if not self.options.pull:
+            with contextlib.suppress(NotFound, InvalidParameter):
+                self.images.get(str(named))
+                return []
+        messages: list[Message] = []
+        try:
+            resolved, pulled = await asyncio.to_thread(self._fetch, named, messages.append)
+        except DaemonError as exc:
+            raise StepFailed(exc.message) from None
+        # The store changes here, on the event loop, as every other change does.
+        image = self.images.get_by_id(str(resolved.manifest["config"]["digest"]))
+        if image is None:
+            assert pulled is not None
+            image = self.images.add(pulled.config_bytes, pulled.layers)
+        fresh = named.digest != "" or named not in self.images.references(image.id)
+        self.images.record_pull(image, named)
+        self.images.add_reference(image, named.repository().with_digest(resolved.digest))
+        messages.append({"status": f"Digest: {resolved.digest}"})
+        word = "Downloaded newer image" if fresh else "Image is up to date"
+        messages.append({"status": f"Status: {word} for {named.familiar()}"})
+        return messages
+
+    def _fetch(
+        self, named: Reference, emit: Callable[[Message], None]
+    ) -> tuple[Resolved, PulledImage | None]:
+        """Blocking registry I/O: the manifest, then the config and layers not stored yet."""
+        auth = auth_for_domain(self.options.registry_auths, named.domain)
+        insecure = tuple(getattr(self.engine.system, "insecure_registries", ()) or ())
+        client = RegistryClient(named, auth, insecure_registries=insecure,
+                                metadata=metadata_of(self.engine))  # fmt: skip
+        try:
+            resolved = client.resolve(("linux", catalog.host_arch(), ""))
+            emit({"status": f"Pulling from {named.path}", "id": named.tag or named.digest})
+            if self.images.get_by_id(str(resolved.manifest["config"]["digest"])) is not None:
+                return resolved, None
+            return resolved, client.pull(resolved, self.images.layers.get, emit)
+        finally:
+            client.close()
 
     def _image(self, ref: str, pull: bool) -> tuple[Image, list[Message]]:
         """A local image, or one pulled from the catalogue (with the pull's status lines)."""
@@ -304,6 +370,7 @@ class Build:
     async def _dispatch(
         self, inst: Instruction, stage: Stage, *, show_id: bool
     ) -> AsyncIterator[Message]:
+        self._description = inst.original
         try:
             if inst.keyword == "run":
                 async for message in self._run_step(inst, stage):
@@ -340,7 +407,7 @@ class Build:
         """A cache hit: the stage moves to the cached image and says `` ---> Using cache``."""
         if self.options.nocache:
             return False
-        hit = find_cached(self.images, stage.image_id, container_config)
+        hit = self.cache.find(stage.image_id, container_config)
         if hit is None:
             return False
         stage.image_id = hit.id
@@ -374,6 +441,8 @@ class Build:
             diff_ids=[item.diff_id for item in layers],
         )
         image = self.images.add(config_bytes, layers, parent=stage.image_id)
+        size = layer.size if layer is not None else 0
+        self.cache.record(image, stage.image_id, self._description, size)
         stage.image_id = image.id
         stage.layers = list(image.layers)
         stage.history = history

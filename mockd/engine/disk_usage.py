@@ -6,9 +6,9 @@ by images count once), an image's ``Size``/``SharedSize`` are the image store's,
 a container's ``SizeRw`` is its copy-on-write layer and ``SizeRootFs`` that
 plus its image, a volume's ``UsageData`` is its content and the number of
 containers that reference it.  The build cache is the builder's
-``engine.build_cache`` when it keeps one (anything with ``usage()`` returning
-the API's ``BuildCache`` records); the classic builder's cache is the image
-store itself, so there is usually nothing of its own to report.
+``engine.build_cache`` (anything with ``usage()`` returning the API's
+``BuildCache`` records): ``mockd.builder.cache`` sets it on the first build,
+one record per committed step; before that there is nothing to report.
 """
 
 from __future__ import annotations

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from mockd import catalog
-from mockd.builder import BuildOptions, prepare
 from mockd.engine.references import parse_normalized
-from mockd.errors import InvalidParameter
+from mockd.errors import InvalidParameter, SystemError_
+from mockd.filters import parse_filters
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, StreamResponse, json_response
 
 if TYPE_CHECKING:
-    from mockd.builder.executor import Build
+    from mockd.builder.executor import Build, BuildOptions
     from mockd.engine import Engine
 
 
@@ -76,6 +76,10 @@ def _check_platform(platform: str) -> None:
 
 def options_of(req: Request) -> BuildOptions:
     """The build's options from the query (the resource limits are accepted and unused)."""
+    # The builder loads on the first build: most daemons never build (cold start).
+    from mockd.builder import BuildOptions
+    from mockd.registry_client import auth_configs_from_header
+
     _check_platform(_last(req, "platform"))
     build_args = {
         str(k): (None if v is None else str(v)) for k, v in _json_map(req, "buildargs").items()
@@ -92,6 +96,7 @@ def options_of(req: Request) -> BuildOptions:
         rm=_flag(req, "rm", True),
         forcerm=_flag(req, "forcerm", False),
         quiet=_flag(req, "q", False),
+        registry_auths=auth_configs_from_header(req.headers.get("x-registry-config")),
     )
 
 
@@ -104,13 +109,27 @@ async def _encoded(build: Build) -> AsyncIterator[bytes]:
 async def image_build(req: Request, engine: Engine) -> Reply:
     if _last(req, "remote"):
         raise InvalidParameter("mockd cannot fetch a remote build context (it has no network)")
+    from mockd.builder import prepare
+
     build = prepare(engine, req.body, options_of(req))
     return StreamResponse(_encoded(build))
 
 
 @operation("BuildPrune")
 async def build_prune(req: Request, engine: Engine) -> Reply:
-    # The classic builder keeps its cache as intermediate images (removed by
-    # ``image prune``); the build-cache store this endpoint prunes stays empty,
-    # as on a dockerd that has never run BuildKit.
-    return json_response({"CachesDeleted": None, "SpaceReclaimed": 0})
+    # dockerd 20.10's classic builder leaves this endpoint nothing to do; the
+    # mock keeps its step images as build-cache records (see builder/cache.py).
+    from mockd.builder.cache import build_cache_of, parse_prune_size
+
+    try:
+        filters = parse_filters(_last(req, "filters") or None)
+    except InvalidParameter as exc:
+        raise SystemError_(f"could not parse filters: {exc.message}") from None
+    # ``keep-storage`` became ``reserved-space`` in API 1.48; both mean the same.
+    keep = max(parse_prune_size("keep-storage", _last(req, "keep-storage")),
+               parse_prune_size("reserved-space", _last(req, "reserved-space")))  # fmt: skip
+    deleted, reclaimed = build_cache_of(engine).prune(
+        all=_flag(req, "all", False), filters=filters, keep_bytes=keep,
+        max_used=parse_prune_size("max-used-space", _last(req, "max-used-space")),
+    )  # fmt: skip
+    return json_response({"CachesDeleted": deleted or None, "SpaceReclaimed": reclaimed})

@@ -30,10 +30,10 @@ from mockd.http import Reply, Request, Response, StreamResponse, json_response
 from mockd.progress import progress_message
 from mockd.registry_client import (
     AuthConfig,
-    DistributionMetadata,
     Emit,
     RegistryClient,
     Resolved,
+    metadata_of,
 )
 
 if TYPE_CHECKING:
@@ -80,19 +80,10 @@ async def _in_thread(
     result.append(await task)
 
 
-def _metadata(engine: Engine) -> DistributionMetadata:
-    """Where the daemon's layers are known to live in registries (made on first use)."""
-    found = getattr(engine, "distribution", None)
-    if not isinstance(found, DistributionMetadata):
-        found = DistributionMetadata()
-        engine.distribution = found  # type: ignore[attr-defined]
-    return found
-
-
 def _client(req: Request, engine: Engine, ref: Reference) -> RegistryClient:
     auth = AuthConfig.from_header(req.headers.get("x-registry-auth"))
     insecure = tuple(getattr(engine.system, "insecure_registries", ()) or ())
-    return RegistryClient(ref, auth, insecure_registries=insecure, metadata=_metadata(engine))
+    return RegistryClient(ref, auth, insecure_registries=insecure, metadata=metadata_of(engine))
 
 
 def _platform(req: Request) -> tuple[str, str, str]:
@@ -157,7 +148,9 @@ async def image_create_transfer(req: Request, engine: Engine) -> Reply | None:
     ref = pull_reference(from_image, text(req, "tag"))
     if ref.domain == DEFAULT_DOMAIN:
         return None
-    return await _registry_pull(req, engine, ref.with_default_tag() if not ref.digest else ref)
+    if ref.is_name_only:  # no tag, no digest: every tag, as dockerd's pullV2Repository
+        return await _registry_pull_all(req, engine, ref)
+    return await _registry_pull(req, engine, ref)
 
 
 def _import(req: Request, engine: Engine, source: str) -> Reply:
@@ -187,28 +180,80 @@ async def _registry_pull(req: Request, engine: Engine, ref: Reference) -> Reply:
     return StreamResponse(_pull_stream(store, client, ref, resolved))
 
 
+async def _registry_pull_all(req: Request, engine: Engine, ref: Reference) -> Reply:
+    """Every tag the registry lists; an unknown repository is dockerd's 404 before output."""
+    client = _client(req, engine, ref)
+    try:
+        tags = await asyncio.to_thread(client.tags)
+    except BaseException:
+        client.close()
+        raise
+    refs = [ref.with_tag(tag) for tag in tags]
+    return StreamResponse(_pull_all_stream(images_of(engine), client, ref, refs, _platform(req)))
+
+
+async def _pull_one(
+    store: ImageStore, client: RegistryClient, ref: Reference, resolved: Resolved
+) -> AsyncIterator[bytes | bool]:
+    """One reference's lines (``Pulling from`` to ``Digest:``); the last item says whether
+    the pull changed anything (new layers, or a tag that moved), as dockerd's ``pulledNew``."""
+    yield _line({"status": f"Pulling from {ref.path}", "id": ref.tag or ref.digest})
+    config_id = str(resolved.manifest["config"]["digest"])
+    image = store.get_by_id(config_id)
+    if image is None:
+        pulled: list[Any] = []
+
+        def have(diff_id: str) -> Any:
+            return store.layers.get(diff_id)
+
+        async for line in _in_thread(lambda emit: client.pull(resolved, have, emit), pulled):
+            yield line
+        image = store.add(pulled[0].config_bytes, pulled[0].layers)
+    tagged_before = ref.digest == "" and ref in store.references(image.id)
+    store.record_pull(image, ref)
+    store.add_reference(image, ref.repository().with_digest(resolved.digest))
+    yield _line({"status": f"Digest: {resolved.digest}"})
+    yield not tagged_before
+
+
 async def _pull_stream(
     store: ImageStore, client: RegistryClient, ref: Reference, resolved: Resolved
 ) -> AsyncIterator[bytes]:
     try:
-        yield _line({"status": f"Pulling from {ref.path}", "id": ref.tag or ref.digest})
-        config_id = str(resolved.manifest["config"]["digest"])
-        image = store.get_by_id(config_id)
-        if image is None:
-            pulled: list[Any] = []
-
-            def have(diff_id: str) -> Any:
-                return store.layers.get(diff_id)
-
-            async for line in _in_thread(lambda emit: client.pull(resolved, have, emit), pulled):
-                yield line
-            image = store.add(pulled[0].config_bytes, pulled[0].layers)
-        tagged_before = ref.digest == "" and ref in store.references(image.id)
-        store.record_pull(image, ref)
-        store.add_reference(image, ref.repository().with_digest(resolved.digest))
-        yield _line({"status": f"Digest: {resolved.digest}"})
-        word = "Image is up to date" if tagged_before else "Downloaded newer image"
+        fresh = True
+        async for item in _pull_one(store, client, ref, resolved):
+            if isinstance(item, bool):
+                fresh = item
+            else:
+                yield item
+        word = "Downloaded newer image" if fresh else "Image is up to date"
         yield _line({"status": f"Status: {word} for {ref.familiar()}"})
+    except DaemonError as exc:
+        yield _error_line(exc.message)
+    finally:
+        client.close()
+
+
+async def _pull_all_stream(
+    store: ImageStore,
+    client: RegistryClient,
+    repository: Reference,
+    refs: list[Reference],
+    platform: tuple[str, str, str],
+) -> AsyncIterator[bytes]:
+    """Each tag in turn, then one ``Status:`` line for the repository."""
+    try:
+        fresh = False
+        for ref in refs:
+            client.ref = ref
+            resolved = await asyncio.to_thread(client.resolve, platform)
+            async for item in _pull_one(store, client, ref, resolved):
+                if isinstance(item, bool):
+                    fresh = fresh or item
+                else:
+                    yield item
+        word = "Downloaded newer image" if fresh else "Image is up to date"
+        yield _line({"status": f"Status: {word} for {repository.familiar()}"})
     except DaemonError as exc:
         yield _error_line(exc.message)
     finally:

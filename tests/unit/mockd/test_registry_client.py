@@ -57,6 +57,8 @@ class FakeRegistry:
     log: list[tuple[str, str]] = field(default_factory=list)
     corrupt: set[str] = field(default_factory=set)
     base: str = ""
+    uploads: dict[str, bytearray] = field(default_factory=dict)  # session -> bytes so far
+    patches: list[int] = field(default_factory=list)  # the size of each PATCH received
 
     def add_manifest(self, repo: str, ref: str, doc: dict[str, Any], media_type: str) -> str:
         raw = json.dumps(doc).encode()
@@ -77,6 +79,14 @@ class FakeRegistry:
             challenge = (f'Bearer realm="{self.base}/token",service="fake",'
                          f'scope="repository:app:pull,push"')  # fmt: skip
             return Response("{}", 401, {"WWW-Authenticate": challenge})
+        listing = re.fullmatch(r"/v2/(.+)/tags/list", request.path)
+        if listing:
+            tags = sorted({ref for repo, ref in self.manifests
+                           if repo == listing.group(1) and not ref.startswith("sha256:")})  # fmt: skip
+            if not tags:
+                body = '{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}'
+                return Response(body, 404)
+            return Response(json.dumps({"name": listing.group(1), "tags": tags}), 200)
         match = re.fullmatch(r"/v2/(.+)/(manifests|blobs)/(.+)", request.path)
         if match:
             repo, kind, ref = match.groups()
@@ -85,10 +95,19 @@ class FakeRegistry:
             if ref == "uploads/":
                 return self._start_upload(request, repo)
             return self._blob(request, repo, ref)
-        upload = re.fullmatch(r"/upload/(.+)", request.path)
+        upload = re.fullmatch(r"/upload/(.+)/(\d+)", request.path)
+        if upload and request.method == "PATCH":
+            received = self.uploads[upload.group(2)]
+            data = request.get_data()
+            start, _, end = request.headers.get("Content-Range", "").partition("-")
+            if int(start) != len(received) or int(end) != len(received) + len(data) - 1:
+                return Response('{"errors":[{"code":"BLOB_UPLOAD_INVALID"}]}', 416)
+            received += data
+            self.patches.append(len(data))
+            return Response("", 202, {"Location": request.path, "Range": f"0-{len(received) - 1}"})
         if upload and request.method == "PUT":
             digest = request.args["digest"]
-            data = request.get_data()
+            data = bytes(self.uploads.pop(upload.group(2))) + request.get_data()
             if digest_of(data) != digest:
                 return Response('{"errors":[{"code":"DIGEST_INVALID"}]}', 400)
             self.add_blob(upload.group(1), data)
@@ -129,7 +148,9 @@ class FakeRegistry:
         if mount and source and source in self.blob_repos.get(mount, set()):
             self.blob_repos[mount].add(repo)
             return Response("", 201, {"Location": f"/v2/{repo}/blobs/{mount}"})
-        return Response("", 202, {"Location": f"/upload/{repo}"})
+        session = str(len(self.uploads) + len(self.log))
+        self.uploads[session] = bytearray()
+        return Response("", 202, {"Location": f"/upload/{repo}/{session}"})
 
 
 @pytest.fixture
@@ -156,8 +177,13 @@ def publish(fake: FakeRegistry, repo: str, tag: str, content: bytes, arch: str =
     """An image in the fake: a gzip layer, its config, a schema 2 manifest; its digest."""
     tar = layer_tar(content)
     layer = gzip.compress(tar)
-    config = json.dumps({"architecture": arch, "os": "linux",
-                         "rootfs": {"type": "layers", "diff_ids": [digest_of(tar)]}}).encode()
+    config = json.dumps(
+        {
+            "architecture": arch,
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [digest_of(tar)]},
+        }
+    ).encode()
     manifest = {"schemaVersion": 2, "mediaType": MT_DOCKER_MANIFEST,
                 "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
                            "digest": fake.add_blob(repo, config), "size": len(config)},
@@ -180,17 +206,24 @@ def pull(client: RegistryClient, platform: tuple[str, str, str] = AMD64) -> tupl
 # -- pull --------------------------------------------------------------------------------------
 
 
-def test_pull_fetches_verifies_and_reports_progress(httpserver: HTTPServer, fake: FakeRegistry) -> None:
+def test_pull_fetches_verifies_and_reports_progress(
+    httpserver: HTTPServer, fake: FakeRegistry
+) -> None:
     digest = publish(fake, "app", "x", b"payload")
     image, messages = pull(client_for(httpserver, "app:x"))
     assert image.digest == digest
-    assert layer_from_tar(io.BytesIO(image.layers[0].tar_bytes())).root.children["data"].data == b"payload"
+    assert (
+        layer_from_tar(io.BytesIO(image.layers[0].tar_bytes())).root.children["data"].data
+        == b"payload"
+    )
     statuses = [m["status"] for m in messages]
     assert statuses == ["Pulling fs layer", "Downloading", "Verifying Checksum",
                         "Download complete", "Extracting", "Pull complete"]  # fmt: skip
 
 
-def test_pull_of_unknown_tag_is_404_with_dockerds_message(httpserver: HTTPServer, fake: FakeRegistry) -> None:
+def test_pull_of_unknown_tag_is_404_with_dockerds_message(
+    httpserver: HTTPServer, fake: FakeRegistry
+) -> None:
     with pytest.raises(NotFound) as caught:
         client_for(httpserver, "app:nope").resolve(AMD64)
     assert caught.value.message == (
@@ -198,7 +231,9 @@ def test_pull_of_unknown_tag_is_404_with_dockerds_message(httpserver: HTTPServer
     )
 
 
-def test_bearer_token_challenge_uses_the_credentials(httpserver: HTTPServer, fake: FakeRegistry) -> None:
+def test_bearer_token_challenge_uses_the_credentials(
+    httpserver: HTTPServer, fake: FakeRegistry
+) -> None:
     fake.token, fake.credentials = "tok123", ("alice", "s3cret")
     publish(fake, "app", "x", b"private")
     image, _ = pull(client_for(httpserver, "app:x", AuthConfig("alice", "s3cret")))
@@ -208,7 +243,9 @@ def test_bearer_token_challenge_uses_the_credentials(httpserver: HTTPServer, fak
     assert sum(1 for method, path in fake.log if path.startswith("/token")) == 1
 
 
-def test_bearer_token_with_wrong_credentials_is_refused(httpserver: HTTPServer, fake: FakeRegistry) -> None:
+def test_bearer_token_with_wrong_credentials_is_refused(
+    httpserver: HTTPServer, fake: FakeRegistry
+) -> None:
     fake.token, fake.credentials = "tok123", ("alice", "s3cret")
     publish(fake, "app", "x", b"private")
     with pytest.raises(Exception) as caught:
@@ -239,7 +276,9 @@ def test_manifest_list_resolves_to_the_platform(httpserver: HTTPServer, fake: Fa
         client.resolve(("linux", "s390x", ""))
 
 
-def test_a_blob_that_does_not_match_its_digest_is_refused(httpserver: HTTPServer, fake: FakeRegistry) -> None:
+def test_a_blob_that_does_not_match_its_digest_is_refused(
+    httpserver: HTTPServer, fake: FakeRegistry
+) -> None:
     publish(fake, "app", "x", b"payload")
     manifest = json.loads(fake.manifests[("app", "x")][0])
     fake.corrupt.add(manifest["layers"][0]["digest"])
@@ -259,7 +298,9 @@ def config_for(layers: list[Layer]) -> bytes:
                        "rootfs": {"type": "layers", "diff_ids": [l.diff_id for l in layers]}}).encode()  # fmt: skip # noqa: E741
 
 
-def test_push_uploads_then_finds_everything_on_a_second_push(httpserver: HTTPServer, fake: FakeRegistry) -> None:
+def test_push_uploads_then_finds_everything_on_a_second_push(
+    httpserver: HTTPServer, fake: FakeRegistry
+) -> None:
     layers = [a_layer(b"one"), a_layer(b"two")]
     config = config_for(layers)
     client = client_for(httpserver, "app:v1")
@@ -272,7 +313,7 @@ def test_push_uploads_then_finds_everything_on_a_second_push(httpserver: HTTPSer
     assert [entry["mediaType"] for entry in manifest["layers"]] == [MT_DOCKER_LAYER] * 2
     assert gzip.decompress(fake.blobs[manifest["layers"][0]["digest"]]) == layers[0].tar_bytes()
     methods = [method for method, path in fake.log if "/blobs/" in path or "/upload/" in path]
-    assert methods[:3] == ["HEAD", "POST", "PUT"]  # HEAD before each upload
+    assert methods[:4] == ["HEAD", "POST", "PATCH", "PUT"]  # HEAD before each upload
     assert [m["status"] for m in first if m["id"] == layers[0].diff_id[7:19]] == [
         "Preparing", "Pushing", "Pushed"]  # fmt: skip
 
@@ -283,15 +324,24 @@ def test_push_uploads_then_finds_everything_on_a_second_push(httpserver: HTTPSer
     assert [m["status"] for m in again].count("Layer already exists") == 2
 
 
-def test_push_mounts_a_blob_known_in_another_repository(httpserver: HTTPServer, fake: FakeRegistry) -> None:
+def test_push_mounts_a_blob_known_in_another_repository(
+    httpserver: HTTPServer, fake: FakeRegistry
+) -> None:
     layer = a_layer(b"shared")
     metadata = DistributionMetadata()
-    client_for(httpserver, "base:1", metadata=metadata).push(config_for([layer]), [layer], lambda _: None)
+    client_for(httpserver, "base:1", metadata=metadata).push(
+        config_for([layer]), [layer], lambda _: None
+    )
     fake.log.clear()
     messages: list[dict[str, Any]] = []
-    client_for(httpserver, "app:1", metadata=metadata).push(config_for([layer]), [layer], messages.append)
+    client_for(httpserver, "app:1", metadata=metadata).push(
+        config_for([layer]), [layer], messages.append
+    )
     blob = digest_of(gzip_layer(layer.tar_bytes()))
-    assert ("POST", f"/v2/app/blobs/uploads/?mount={blob.replace(':', '%3A')}&from=base") in fake.log
+    assert (
+        "POST",
+        f"/v2/app/blobs/uploads/?mount={blob.replace(':', '%3A')}&from=base",
+    ) in fake.log
     assert "Mounted from base" in [m["status"] for m in messages]
     uploads = [path for method, path in fake.log if method == "PUT" and "/upload/app" in path]
     assert len(uploads) == 1 and blob[7:] not in uploads[0]  # only the config was uploaded
