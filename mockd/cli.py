@@ -6,6 +6,8 @@
     mockd serve --tcp 127.0.0.1:2376 --tls-cert server.pem --tls-key key.pem \\
         --tls-ca ca.pem --tlsverify
     mockd serve --socket /tmp/mockd.sock --state /var/tmp/mockd.state
+    mockd serve --socket /tmp/mockd.sock --socket-mode 600 --max-body-size 256m \\
+        --max-archive-bytes 1g --max-archive-entries 100000
     mockd coverage [--markdown]
 
 With ``--state FILE`` the state is restored from FILE at start (when it
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import signal
 import sys
@@ -26,7 +29,43 @@ from mockd import snapshot
 from mockd.daemon import TLSFiles, serve
 from mockd.engine import Engine
 from mockd.engine.system import API_VERSION
+from mockd.fs.tarread import DEFAULT_LIMITS, TarLimits
 from mockd.snapshot import SnapshotError
+
+
+def _size(text: str) -> int:
+    """A byte size as docker reads one: ``512m``, ``8g``, ``1048576``."""
+    from dockersdk.params.errors import InvalidArgument
+    from dockersdk.params.units import parse_bytes
+
+    try:
+        size = parse_bytes(text, argument="size")
+    except InvalidArgument as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if size <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive size")
+    return size
+
+
+def _mode(text: str) -> int:
+    """Permission bits in octal, as chmod takes them: ``660``, ``0600``."""
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an octal mode") from None
+    if not 0 <= mode <= 0o777:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a permission mode (000 to 777)")
+    return mode
+
+
+def _count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if count <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return count
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +97,35 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="restore the state from FILE at start; save it there at shutdown and on SIGUSR1",
     )
+    limits = run.add_argument_group("limits")
+    limits.add_argument(
+        "--socket-mode",
+        metavar="MODE",
+        type=_mode,
+        default=0o660,
+        help="permissions of the unix socket, in octal (default: 0660)",
+    )
+    limits.add_argument(
+        "--max-body-size",
+        metavar="SIZE",
+        type=_size,
+        help="the largest request body, e.g. 512m (default: 1g); a larger one gets 413",
+    )
+    limits.add_argument(
+        "--max-archive-bytes",
+        metavar="SIZE",
+        type=_size,
+        default=DEFAULT_LIMITS.max_total_bytes,
+        help="the most an archive (PUT archive, build context, load, import, pulled layer) "
+        "may expand to, e.g. 512m (default: 8g)",
+    )
+    limits.add_argument(
+        "--max-archive-entries",
+        metavar="N",
+        type=_count,
+        default=DEFAULT_LIMITS.max_entries,
+        help=f"the most entries an archive may hold (default: {DEFAULT_LIMITS.max_entries})",
+    )
 
     cov = commands.add_parser("coverage", help="implemented / total operations per API tag")
     cov.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -88,13 +156,32 @@ def _serve(args: argparse.Namespace) -> int:
         version=args.api_version or API_VERSION,
         insecure_registries=tuple(args.insecure_registry),
         seed=args.seed,
+        tar_limits=_tar_limits(args),
     )
     try:
-        asyncio.run(_run_until_signalled(engine, args.socket, args.tcp, tls, args.state))
+        asyncio.run(
+            _run_until_signalled(
+                engine,
+                args.socket,
+                args.tcp,
+                tls,
+                args.state,
+                max_body_size=args.max_body_size,
+                socket_mode=args.socket_mode,
+            )
+        )
     except (OSError, ValueError, SnapshotError) as exc:
         print(f"mockd serve: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _tar_limits(args: argparse.Namespace) -> TarLimits:
+    return dataclasses.replace(
+        DEFAULT_LIMITS,
+        max_total_bytes=args.max_archive_bytes,
+        max_entries=args.max_archive_entries,
+    )
 
 
 async def _run_until_signalled(
@@ -103,6 +190,9 @@ async def _run_until_signalled(
     tcp: str | None,
     tls: TLSFiles | None,
     state: str | None = None,
+    *,
+    max_body_size: int | None = None,
+    socket_mode: int = 0o660,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -120,7 +210,14 @@ async def _run_until_signalled(
             task.add_done_callback(saves.discard)
 
         loop.add_signal_handler(signal.SIGUSR1, save_now)
-    listening = await serve(engine, unix_path=socket_path, tcp=tcp, tls=tls)
+    listening = await serve(
+        engine,
+        unix_path=socket_path,
+        tcp=tcp,
+        tls=tls,
+        max_body_size=max_body_size,
+        socket_mode=socket_mode,
+    )
     try:
         for host in listening.hosts:
             print(f"mockd: API {engine.api_version} listening on {host}", flush=True)

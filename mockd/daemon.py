@@ -24,6 +24,7 @@ from mockd.engine import Engine
 from mockd.engine.clock import Clock, ManualClock
 from mockd.engine.system import API_VERSION
 from mockd.faults import Faults, Interceptor, RequestRecord
+from mockd.fs.tarread import DEFAULT_LIMITS, TarLimits
 from mockd.scripting import ScriptedImages
 
 if TYPE_CHECKING:
@@ -97,9 +98,16 @@ async def serve(
     ``validate_responses`` (default: ``MOCKD_VALIDATE_RESPONSES``) checks every reply
     against the API document and appends mismatches to ``violations``.
     ``interceptor`` (``mockd.faults``) injects faults and records requests.
+    ``max_body_size`` bounds a request body (413 beyond it); ``socket_mode`` is the
+    unix socket's permission bits.  Every archive read while serving is held to
+    ``engine.tar_limits``.
     """
+    from mockd.fs.tarread import use_limits
     from mockd.router import Router
     from mockd.server import DEFAULT_MAX_BODY_SIZE, HTTPServer, make_server_ssl_context
+
+    # Connections are tasks started from this context, and inherit the limits from it.
+    use_limits(engine.tar_limits)
 
     if unix_path is None and tcp is None:
         raise ValueError("give a unix socket path, a TCP address, or both")
@@ -171,6 +179,8 @@ class MockDaemon:
 
     By default it listens on a unix socket in a private temporary directory;
     ``tcp="127.0.0.1:0"`` listens on a free TCP port instead (``tls`` adds TLS).
+    Limits: ``socket_mode`` (0o660), ``max_body_size`` (413 beyond it) and
+    ``tar_limits`` (``mockd.fs.TarLimits``: what any archive it reads may hold).
 
     For tests: ``images.add`` (images whose processes are Python functions,
     ``mockd.scripting``), ``faults`` and ``requests`` (``mockd.faults``),
@@ -193,6 +203,7 @@ class MockDaemon:
         max_body_size: int | None = None,
         socket_mode: int = 0o660,
         state_file: str | os.PathLike[str] | None = None,
+        tar_limits: TarLimits | None = None,
     ) -> None:
         if tls is not None and tcp is None:
             raise ValueError("TLS needs a TCP listener: pass tcp= as well")
@@ -203,6 +214,7 @@ class MockDaemon:
             "insecure_registries": tuple(insecure_registries),
             "seed": seed,
             "name": name,
+            "tar_limits": tar_limits if tar_limits is not None else DEFAULT_LIMITS,
         }
         self.engine = self._new_engine()
         # The same clock for the daemon's whole life, across reset().
@@ -392,6 +404,7 @@ class MockDaemon:
             insecure_registries=args["insecure_registries"],
             seed=args["seed"],
             name=args["name"],
+            tar_limits=args["tar_limits"],
         )
 
     def _on_loop(self, fn: Callable[[], T]) -> T:

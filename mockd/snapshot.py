@@ -8,11 +8,13 @@ package writes and reads, whiteouts included, so a layer comes back with the
 same diff_id and an image with the same ID.
 
 What is kept: images (config bytes, layers, references), volumes (options,
-labels, data; a bind-backed volume's data stays on the host), user networks
-(with their IDs and IPAM config), containers (ID, name, config, host config,
-state, restart count, logs, writable layer, network attachments), the event
-history.  What is not: exec instances, the predefined networks' IDs (made
-anew), the daemon's own ID, anonymous volumes' binding to their container (a
+labels, data; a bind-backed volume's data stays on the host), networks (the
+predefined ones' IDs, user networks with their IDs and IPAM state: subnet,
+gateway, range, whether the subnet was the user's, where address allocation
+resumes), containers (ID, name, config, host config, state, restart count,
+logs, writable layer, network attachments), the event history.  What is not:
+exec instances (dockerd does not persist them either: ``ExecCommands`` is
+never written to disk, so a restarted daemon knows none), the daemon's own ID, anonymous volumes' binding to their container (a
 restored container gets a fresh one), the functions of scripted images (add
 them again: the image is there, its marker executables need a binding).
 
@@ -37,6 +39,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from ipaddress import IPv4Address
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +54,7 @@ from mockd.fs.tarread import TarLimits, layer_from_tar
 if TYPE_CHECKING:
     from mockd.engine import Engine
     from mockd.engine.containers import Container
+    from mockd.engine.networks import Network
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +110,21 @@ class NetworkState(msgspec.Struct):
     enable_ipv6: bool = False
     labels: dict[str, str] = {}
     options: dict[str, str] = {}
+    user_subnet: bool | None = None  # None in files from before it was kept
+    last_address: str = ""  # the pool's last address given: allocation resumes after it
+
+
+class PredefinedNetworkState(msgspec.Struct):
+    """``bridge`` / ``host`` / ``none``: made by every engine, but their IDs are kept."""
+
+    id: str
+    name: str
+    created_ns: int
+    last_address: str = ""
 
 
 class AttachmentState(msgspec.Struct):
-    network: str  # the network's name (predefined networks get new IDs)
+    network: str  # the network's name
     aliases: list[str] = []
     ipv4: str = ""
     links: list[str] = []
@@ -166,6 +181,13 @@ class Snapshot(msgspec.Struct):
     networks: list[NetworkState] = []
     containers: list[ContainerState] = []
     events: list[EventState] = []  # the history ``events?since=`` replays, oldest first
+    # A field of its own: files without it (older mockd) still restore, with fresh IDs.
+    predefined_networks: list[PredefinedNetworkState] = []
+
+
+def _last_address(network: Network) -> str:
+    last = network.pool.last_given if network.pool is not None else None
+    return str(last) if last is not None else ""
 
 
 # -- capture ------------------------------------------------------------------------
@@ -220,9 +242,16 @@ def capture(engine: Engine) -> Snapshot:
                 enable_ipv6=n.enable_ipv6,
                 labels=dict(n.labels),
                 options=dict(n.options),
+                user_subnet=n.user_subnet,
+                last_address=_last_address(n),
             )
             for n in engine.networks.all()
             if not n.predefined
+        ],
+        predefined_networks=[
+            PredefinedNetworkState(n.id, n.name, n.created_ns, _last_address(n))
+            for n in engine.networks.all()
+            if n.predefined
         ],
         # Oldest first, so that restoring creates them in their original order.
         containers=[_capture_container(engine, c) for c in reversed(engine.containers.all())],
@@ -445,6 +474,11 @@ def _recreate(engine: Engine, snapshot: Snapshot) -> list[str]:
         volume.created_ns = saved_volume.created_ns
         if saved_volume.data is not None:
             volume.memory.upper = _tree(saved_volume.data)
+    for saved_predefined in snapshot.predefined_networks:
+        network = engine.networks.restore_identity(
+            saved_predefined.name, saved_predefined.id, saved_predefined.created_ns
+        )
+        _resume_pool(network, saved_predefined.last_address)
     for saved_network in snapshot.networks:
         with _ids(engine, saved_network.id):
             network = engine.networks.create(
@@ -456,11 +490,20 @@ def _recreate(engine: Engine, snapshot: Snapshot) -> list[str]:
                 labels=saved_network.labels, options=saved_network.options,
             )  # fmt: skip
         network.created_ns = saved_network.created_ns
+        if saved_network.user_subnet is not None:
+            # The saved config names the subnet even when the engine chose it.
+            network.user_subnet = saved_network.user_subnet
+        _resume_pool(network, saved_network.last_address)
     to_start: list[str] = []
     for saved in snapshot.containers:
         if _restore_container(engine, saved, snapshot.saved_at_ns):
             to_start.append(saved.id)
     return to_start
+
+
+def _resume_pool(network: Network, last_address: str) -> None:
+    if network.pool is not None and last_address:
+        network.pool.resume_after(IPv4Address(last_address))
 
 
 def _restore_container(engine: Engine, saved: ContainerState, saved_at_ns: int) -> bool:

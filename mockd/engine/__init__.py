@@ -22,6 +22,7 @@ from mockd.engine.networks import NetworkStore
 from mockd.engine.system import API_VERSION, System
 from mockd.engine.volumes import VolumeStore
 from mockd.fs.layer import LayerStore
+from mockd.fs.tarread import DEFAULT_LIMITS, TarLimits
 
 __all__ = [
     "Clock",
@@ -46,7 +47,10 @@ class Engine:
         name: str = "mockd",
         labels: tuple[str, ...] | list[str] = (),
         debug: bool = False,
+        tar_limits: TarLimits = DEFAULT_LIMITS,
     ) -> None:
+        # How much any archive the daemon reads may hold (mockd.daemon.serve applies them).
+        self.tar_limits = tar_limits
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.ids = IdGenerator(seed)
         self.events = EventBus(self.clock)

@@ -27,7 +27,13 @@ from mockd.fs import paths
 from mockd.fs.errors import TarSafetyError
 from mockd.fs.layer import Layer, chain_id
 from mockd.fs.nodes import Node
-from mockd.fs.tarread import DEFAULT_LIMITS, StagedEntry, TarLimits, layer_from_tar, read_entries
+from mockd.fs.tarread import (
+    StagedEntry,
+    TarLimits,
+    layer_from_tar,
+    limits_in_effect,
+    read_entries,
+)
 from mockd.fs.tarwrite import iter_tar
 
 EPOCH = "1970-01-01T00:00:00Z"
@@ -173,8 +179,8 @@ class _Archive:
         path = paths.clean("/" + name).lstrip("/")
         for _ in range(8):
             entry = self._entries.get(path)
-            if entry is None:
-                raise InvalidParameter(f"invalid archive: {name} is missing")
+            if entry is None:  # dockerd's words, without its temporary directory
+                raise InvalidParameter(f"open {name}: no such file or directory")
             if entry.link_to:
                 path = entry.link_to
                 continue
@@ -275,12 +281,17 @@ def _oci_layout(archive: _Archive, limits: TarLimits) -> list[LoadedImage]:
     return out
 
 
-def read_archive(stream: IO[bytes], limits: TarLimits = DEFAULT_LIMITS) -> list[LoadedImage]:
-    """Parse and check a whole ``docker save`` / OCI archive; 400 for anything wrong."""
+def read_archive(stream: IO[bytes], limits: TarLimits | None = None) -> list[LoadedImage]:
+    """Parse and check a whole ``docker save`` / OCI archive; 400 for anything wrong.
+
+    The archive and each layer in it are held to ``limits`` (default: the daemon's).
+    """
+    limits = limits if limits is not None else limits_in_effect()
     try:
-        entries, _, _ = read_entries(stream, limits, whiteouts=False)
+        entries = [] if _empty(stream) else read_entries(stream, limits, whiteouts=False)[0]
     except TarSafetyError as exc:
-        raise InvalidParameter(f"invalid archive: {exc}") from None
+        reason = str(exc).removeprefix("invalid tar archive: ")
+        raise InvalidParameter(f"Error processing tar file(exit status 1): {reason}") from None
     archive = _Archive(entries)
     try:
         if archive.has("manifest.json"):
@@ -291,7 +302,18 @@ def read_archive(stream: IO[bytes], limits: TarLimits = DEFAULT_LIMITS) -> list[
         if isinstance(exc, InvalidParameter):
             raise
         raise InvalidParameter(f"invalid archive: {exc}") from None
-    raise InvalidParameter("invalid archive: no manifest.json or index.json in it")
+    # dockerd falls back to the legacy format, whose index is ``repositories``.
+    raise InvalidParameter("open repositories: no such file or directory")
+
+
+def _empty(stream: IO[bytes]) -> bool:
+    """An empty body is an archive with nothing in it, for Go's tar reader as for dockerd."""
+    if not stream.seekable():
+        return False
+    start = stream.tell()
+    empty = not stream.read(1)
+    stream.seek(start)
+    return empty
 
 
 def store_loaded(store: ImageStore, loaded: Sequence[LoadedImage]) -> Iterator[str]:

@@ -22,7 +22,7 @@ from mockd.engine.clock import rfc3339_nano
 from mockd.engine.images import Image, ImageStore
 from mockd.errors import InvalidParameter
 from mockd.fs.errors import TarSafetyError
-from mockd.fs.tarread import layer_from_tar
+from mockd.fs.tarread import TarLimits, layer_from_tar
 
 DOCKER_VERSION = "20.10.24+dfsg1"  # what the reference engine writes in docker_version
 
@@ -164,10 +164,12 @@ def import_image(
     changes: Sequence[str] = (),
     source: str = "-",
     platform_os: str = "linux",
+    limits: TarLimits | None = None,
 ) -> Image:
     """``POST /images/create?fromSrc=-``: the tar becomes a layer; ``import`` event.
 
-    Everything is validated (reference, changes, the archive) before the store changes.
+    Everything is validated (reference, changes, the archive, held to ``limits``,
+    by default the daemon's) before the store changes.
     """
     ref = None
     if repo:
@@ -179,7 +181,7 @@ def import_image(
         ref = (ref.with_tag(tag) if tag else ref).with_default_tag()
     config = go_config(apply_changes({}, changes))
     try:
-        layer = layer_from_tar(tar_stream)
+        layer = layer_from_tar(tar_stream, limits)
     except TarSafetyError as exc:
         raise InvalidParameter(f"Error processing tar file: {exc}") from None
     comment = message or f"Imported from {source}"

@@ -99,6 +99,15 @@ class SubnetPool:
     def allocated(self) -> frozenset[IPv4Address]:
         return frozenset(self._allocated)
 
+    @property
+    def last_given(self) -> IPv4Address | None:
+        """The address most recently handed out by :meth:`allocate` (where it resumes)."""
+        return self._last
+
+    def resume_after(self, address: IPv4Address | None) -> None:
+        """Continue handing out addresses after ``address``, as a restored pool does."""
+        self._last = address
+
     def _candidates(self) -> Iterable[IPv4Address]:
         span = self.ip_range or self.subnet
         first, last = int(span.network_address), int(span.broadcast_address)

@@ -154,6 +154,25 @@ class NetworkStore:
         self._networks[network.id] = network
         return network
 
+    def restore_identity(self, name: str, network_id: str, created_ns: int) -> Network:
+        """Give a predefined network the ID and creation time it had before a restart.
+
+        dockerd keeps them in libnetwork's store, so containers' ``NetworkID`` stay
+        valid; a snapshot restore calls this before anything refers to the network.
+        """
+        network = self.get(name)
+        if not network.predefined:
+            raise ValueError(f"{name} is not a predefined network")
+        if network.endpoints or any(network.id in a for a in self._attachments.values()):
+            raise RuntimeError(f"network {name} is in use: its ID cannot change")
+        old_id, network.id, network.created_ns = network.id, network_id, created_ns
+        # Rebuilt rather than re-added, to keep the listing order.
+        self._networks = {
+            (network_id if key == old_id else key): value for key, value in self._networks.items()
+        }
+        self._settings.clear()
+        return network
+
     # -- lookup ------------------------------------------------------------------
 
     def all(self) -> list[Network]:

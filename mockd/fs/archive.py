@@ -18,7 +18,7 @@ from mockd.fs import paths
 from mockd.fs.container import ContainerFS
 from mockd.fs.errors import TarSafetyError
 from mockd.fs.nodes import Node, deep_copy
-from mockd.fs.tarread import DEFAULT_LIMITS, StagedEntry, TarLimits, read_entries
+from mockd.fs.tarread import StagedEntry, TarLimits, read_entries
 from mockd.fs.tarwrite import iter_tar
 from mockd.fs.union import UnionView
 
@@ -58,14 +58,15 @@ def extract_into(
     *,
     no_overwrite_dir_non_dir: bool = False,
     copy_uid_gid: bool = False,
-    limits: TarLimits = DEFAULT_LIMITS,
+    limits: TarLimits | None = None,
 ) -> None:
     """Unpack a (possibly compressed) tar into the directory ``dest_path``.
 
     Raises ``TarSafetyError`` for a hostile archive, ``ExtractConflictError``
     for a dir/non-dir clash under ``no_overwrite_dir_non_dir``, and
     ``FileNotFoundError`` / ``NotADirectoryError`` for a bad destination;
-    in every case the container is left as it was.
+    in every case the container is left as it was.  ``limits`` default to the
+    daemon's (``mockd.fs.tarread.limits_in_effect``).
     """
     if not fs.node(dest_path).is_dir:
         raise NotADirectoryError(20, "Not a directory", dest_path)

@@ -115,7 +115,11 @@ async def image_get_all(req: Request, engine: Engine) -> Reply:
 @operation("ImageLoad")
 async def image_load(req: Request, engine: Engine) -> Reply:
     store = images_of(engine)
-    loaded = read_archive(io.BytesIO(req.body))  # everything checked before any change
+    try:
+        loaded = read_archive(io.BytesIO(req.body))  # everything checked before any change
+    except DaemonError as exc:
+        # dockerd sends its 200 before it reads the archive: the error is a line in the stream
+        return Response(body=_error_line(exc.message))
     quiet = flag(req, "quiet")
     lines: list[bytes] = []
     if not quiet:
