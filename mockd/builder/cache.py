@@ -189,7 +189,8 @@ class BuildCache:
                 continue
             candidates.append(record)
         total = sum(r.size for r in self._live())
-        limit = min(x for x in (keep_bytes, max_used) if x > 0) if keep_bytes or max_used else 0
+        limits = [x for x in (keep_bytes, max_used) if x > 0]  # zero or less: no limit
+        limit = min(limits) if limits else 0
         removed: list[CacheRecord] = []
         for record in candidates:
             if limit and total <= limit:
