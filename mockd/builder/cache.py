@@ -33,8 +33,11 @@ __all__ = ["PRUNE_FILTERS", "BuildCache", "CacheRecord", "build_cache_of", "find
 # What moby's cache compare leaves out: who ran the step and from what.
 _IGNORED = frozenset({"Hostname", "Image"})
 # The filters moby's builder-next accepts for build prune (``unused-for`` is ``until``).
+# dockerd also takes ``label``/``label!`` (``docker system prune --filter label=...`` sends
+# them here): cache records carry no labels, so ``label`` keeps every record and
+# ``label!`` excludes none.
 PRUNE_FILTERS = ("until", "unused-for", "id", "parent", "type", "description", "inuse",
-                 "shared", "private")  # fmt: skip
+                 "shared", "private", "label", "label!")  # fmt: skip
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNIT_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9,
             "h": 3600 * 10**9}  # fmt: skip
@@ -240,6 +243,8 @@ def _matches(
     filters: Mapping[str, list[str]], wire: Mapping[str, Any], parent: CacheRecord | None
 ) -> bool:
     """BuildKit's record filters: ``id`` by prefix, the others by value."""
+    if filters.get("label"):
+        return False  # no record has a label
     if filters.get("id") and not any(str(wire["ID"]).startswith(v) for v in filters["id"]):
         return False
     if filters.get("parent") and (parent is None or parent.id not in filters["parent"]):

@@ -69,10 +69,19 @@ from mockd.engine.health import (
     validate_health_filter,
     validate_healthcheck,
 )
-from mockd.engine.ids import short_id
-from mockd.engine.images import ImageUser, PrefixIndex
+from mockd.engine.ids import PrefixIndex, short_id
+from mockd.engine.images import ImageUser
 from mockd.engine.logs import LogStore
-from mockd.engine.mounts import ContainerMounts, Mount, MountPoint, MountTable
+from mockd.engine.mounts import (
+    ContainerMounts,
+    Mount,
+    MountPoint,
+    MountTable,
+    archive_view,
+    merge_tree,
+    staged_paths,
+    within_mount,
+)
 from mockd.engine.networks import Endpoint, EndpointSettings, Network
 from mockd.engine.ports import PortAllocator, PortInUse, PortMap, summary_ports
 from mockd.engine.runtime import ContainerProcess, OutputHub
@@ -159,6 +168,8 @@ class Container:
     # dockerd's /var/lib/docker/containers/<id>: hostname, hosts and resolv.conf,
     # bind-mounted over /etc, so they are not in the container's layer (nor its diff).
     config_dir: MemoryFileSystem = field(default_factory=MemoryFileSystem)
+    # The terminal's size at start (HostConfig.ConsoleSize, honoured from API 1.42); None: default.
+    console_size: tuple[int, int] | None = None
     # Internal bookkeeping of the lifecycle:
     stopping: bool = False  # a user stop/kill: restart policies stand down
     has_been_started: bool = False
@@ -296,10 +307,38 @@ def human_duration(seconds: float) -> str:
     return f"{hours // 24 // 365} years"
 
 
-def _console_size(host: Mapping[str, Any]) -> tuple[int, int] | None:
-    """HostConfig.ConsoleSize ([height, width]) when given; ``None``: the default size."""
+# The API version from which dockerd on Linux sizes the terminal from HostConfig.ConsoleSize.
+CONSOLE_SIZE_API = (1, 42)
+
+
+def _console_size(host: Mapping[str, Any], api_version: tuple[int, int]) -> tuple[int, int] | None:
+    """HostConfig.ConsoleSize ([height, width]) when given and honoured; ``None``: the default.
+
+    Before API 1.42 dockerd keeps the field (inspect shows it) but ignores it:
+    the terminal starts at its default size until the client resizes it.
+    """
+    if api_version < CONSOLE_SIZE_API:
+        return None
     size = host.get("ConsoleSize") or []
     return (int(size[0]), int(size[1])) if len(size) == 2 and all(size) else None
+
+
+def _staged_across_mounts(table: MountTable, path: str, data: bytes) -> MemoryFileSystem | None:
+    """An archive put at ``path`` that writes into a mount, unpacked on its own; ``None``
+    when it only touches the container's layer (extracted there directly, atomically)."""
+    dest = table.realpath(path)
+    inside = any(within_mount(dest, m.destination) for m in table.mounts)
+    under = [m.destination for m in table.mounts if within_mount(m.destination, dest)]
+    if not inside and not under:
+        return None
+    staged = MemoryFileSystem()
+    extract_into(staged, "/", io.BytesIO(data))  # the safety checks of any put
+    base = dest.rstrip("/")
+    if inside or any(
+        within_mount(base + rel, point) for rel in staged_paths(staged) for point in under
+    ):
+        return staged
+    return None
 
 
 def _any_port(wanted: list[str], ports: set[str]) -> bool:
@@ -394,12 +433,26 @@ class ContainerStore:
 
     # -- create ------------------------------------------------------------
 
+    def _own_api_version(self) -> tuple[int, int]:
+        major, _, minor = self.engine.api_version.partition(".")
+        return int(major), int(minor)
+
     def _ncpu(self) -> int:
         host = getattr(self.engine.system, "host", None)
         return int(getattr(host, "ncpu", 0) or 1)
 
-    def create(self, body: Mapping[str, Any], name: str = "") -> tuple[Container, list[str]]:
-        """ContainerCreate: returns the container and dockerd's Warnings."""
+    def create(
+        self,
+        body: Mapping[str, Any],
+        name: str = "",
+        *,
+        api_version: tuple[int, int] | None = None,
+    ) -> tuple[Container, list[str]]:
+        """ContainerCreate: returns the container and dockerd's Warnings.
+
+        ``api_version`` is the request's (``None``: the daemon's own): some
+        fields mean something only from a version on (``ConsoleSize``).
+        """
         user_config = {k: v for k, v in body.items() if k not in ("HostConfig", "NetworkingConfig")}
         image_ref = str(user_config.get("Image") or "")
         if not image_ref:
@@ -438,6 +491,7 @@ class ContainerStore:
             fs=ContainerFS(image_view, clock=self.clock.now),
             argv=argv,
             mount_points=points,
+            console_size=_console_size(host, api_version or self._own_api_version()),
         )
         container.rootfs = self.mounts.prepare(cid, points, image_view, container.fs)
         for name in ETC_FILES:
@@ -591,7 +645,7 @@ class ContainerStore:
             hostname=c.hostname,
             registry=self.registry,
             memory_limit=int(c.host_config.get("Memory") or 0),
-            tty_size=_console_size(c.host_config),
+            tty_size=c.console_size,
         )
         env = c.env
         env.setdefault("HOSTNAME", c.hostname)
@@ -1231,38 +1285,70 @@ class ContainerStore:
         self.event(c, "export")
         return tar_of_view(c.fs, "/")
 
+    @staticmethod
+    def _archive_view(c: Container, path: str) -> ContainerFS:
+        """What ``docker cp`` reads at ``path``: the container's layer with its mounts."""
+        return c.fs if c.rootfs is None else archive_view(c.rootfs, c.fs, path)
+
     def archive_stat(self, ref: str, path: str) -> tuple[Container, dict[str, object], str]:
         """HEAD/GET archive: the stat and its header; 404 as dockerd when the path is missing."""
-        c = self.get(ref)
-        try:
-            stat = path_stat(c.fs, path)
-            header = path_stat_header(c.fs, path)
-        except OSError:
-            raise NotFound(f"Could not find the file {path} in container {ref}") from None
+        c, _, stat, header = self._archive_stat(ref, path)
         return c, stat, header
 
+    def _archive_stat(
+        self, ref: str, path: str
+    ) -> tuple[Container, ContainerFS, dict[str, object], str]:
+        c = self.get(ref)
+        view = self._archive_view(c, path)
+        try:
+            stat = path_stat(view, path)
+            header = path_stat_header(view, path)
+        except OSError:
+            raise NotFound(f"Could not find the file {path} in container {ref}") from None
+        return c, view, stat, header
+
     def archive_get(self, ref: str, path: str) -> tuple[Iterator[bytes], str]:
-        c, _, header = self.archive_stat(ref, path)
+        c, view, _, header = self._archive_stat(ref, path)
         self.event(c, "archive-path", path=path)
-        return tar_of_view(c.fs, path), header
+        return tar_of_view(view, path), header
 
     def archive_put(
         self, ref: str, path: str, data: bytes, *, no_overwrite_dir_non_dir: bool = False
     ) -> None:
         c = self.get(ref)
-        if not c.fs.exists(path):
+        view = c.view
+        if not view.exists(path):
             raise NotFound(f"Could not find the file {path} in container {ref}")
-        if not c.fs.is_dir(path):
+        if not view.is_dir(path):
             raise InvalidParameter("extraction point is not a directory")
+        self._check_writable(c, view.realpath(path))
         try:
-            extract_into(
-                c.fs, path, io.BytesIO(data), no_overwrite_dir_non_dir=no_overwrite_dir_non_dir
-            )
+            table = c.rootfs
+            staged = None if table is None else _staged_across_mounts(table, path, data)
+            if table is not None and staged is not None:
+                merge_tree(
+                    staged, table, table.realpath(path),
+                    no_overwrite_dir_non_dir=no_overwrite_dir_non_dir,
+                )  # fmt: skip
+            else:
+                extract_into(
+                    c.fs, path, io.BytesIO(data), no_overwrite_dir_non_dir=no_overwrite_dir_non_dir
+                )
         except TarSafetyError as err:
             raise InvalidParameter(str(err)) from None
         except OSError as err:
             raise InvalidParameter(str(err)) from None
         self.event(c, "extract-to-dir", path=path)
+
+    @staticmethod
+    def _check_writable(c: Container, resolved: str) -> None:
+        """dockerd's checkIfPathIsInAVolume: a read-only mount, or a read-only rootfs outside them."""
+        holders = [p for p in c.mount_points if within_mount(resolved, p.destination)]
+        if holders:
+            if not max(holders, key=lambda p: len(p.destination)).rw:
+                raise SystemError_("mounted volume is marked read-only")
+        elif c.host_config.get("ReadonlyRootfs"):
+            raise SystemError_("container rootfs is marked read-only")
 
     async def prune(self, filters: Mapping[str, list[str]] | None = None) -> tuple[list[str], int]:
         f = dict(filters or {})

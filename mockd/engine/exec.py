@@ -34,6 +34,7 @@ from mockd.programs.api import (
     User,
 )
 from mockd.programs.runner import Process, start_program
+from mockd.programs.scheduling import checkpoint
 from mockd.programs.signals import SIGWINCH
 from mockd.programs.streams import EmptyInput, InputStream, Pipe
 
@@ -107,6 +108,7 @@ class _ExecOutput:
         self._owner, self._stream = owner, stream
 
     async def write(self, data: bytes) -> None:
+        await checkpoint()  # `yes` must not keep the loop from the daemon
         if not data:
             return
         process = self._owner.container_process

@@ -6,6 +6,7 @@ passes a seed gets the same IDs and names on every run.
 
 from __future__ import annotations
 
+import bisect
 import random
 import uuid
 
@@ -96,3 +97,36 @@ class IdGenerator:
         if retry > 0:
             name += str(self._rng.randrange(10))
         return name
+
+
+class PrefixIndex:
+    """Sorted IDs, so a short-ID lookup is a binary search, not a scan (images,
+    containers and every other store that accepts a unique ID prefix).
+
+    Hand-written over ``bisect`` (a sorted list keeps inserts at a memmove of
+    pointers, microseconds for 10,000 IDs; no dependency needed for that).
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: str) -> None:
+        bisect.insort(self._keys, key)
+
+    def discard(self, key: str) -> None:
+        i = bisect.bisect_left(self._keys, key)
+        if i < len(self._keys) and self._keys[i] == key:
+            del self._keys[i]
+
+    def matching(self, prefix: str, limit: int = 2) -> list[str]:
+        """Up to ``limit`` keys starting with ``prefix`` (two tell ambiguity apart)."""
+        keys = self._keys
+        i = bisect.bisect_left(keys, prefix)
+        out: list[str] = []
+        while i < len(keys) and len(out) < limit and keys[i].startswith(prefix):
+            out.append(keys[i])
+            i += 1
+        return out

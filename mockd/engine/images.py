@@ -11,7 +11,6 @@ conflict rules and messages, and publish its image events.
 
 from __future__ import annotations
 
-import bisect
 import fnmatch
 import hashlib
 import re
@@ -24,7 +23,7 @@ import msgspec
 from mockd import filters as flt
 from mockd.engine.clock import ZERO_TIME, Clock, rfc3339_nano
 from mockd.engine.events import EventBus
-from mockd.engine.ids import short_id
+from mockd.engine.ids import PrefixIndex, short_id
 from mockd.engine.references import Reference, parse_any, parse_normalized
 from mockd.errors import Conflict, InvalidParameter, NotFound
 from mockd.filter_time import parse_rfc3339_ns, until_ns
@@ -115,39 +114,6 @@ def _familiar_match(pattern: str, ref: Reference) -> bool:
         )
 
     return path_match(ref.familiar()) or path_match(ref.familiar_name)
-
-
-class PrefixIndex:
-    """Sorted IDs, so a short-ID lookup is a binary search, not a scan (images here,
-    containers too: this module is the lowest of the stores that need it).
-
-    Hand-written over ``bisect`` (a sorted list keeps inserts at a memmove of
-    pointers, microseconds for 10,000 IDs; no dependency needed for that).
-    """
-
-    def __init__(self) -> None:
-        self._keys: list[str] = []
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def add(self, key: str) -> None:
-        bisect.insort(self._keys, key)
-
-    def discard(self, key: str) -> None:
-        i = bisect.bisect_left(self._keys, key)
-        if i < len(self._keys) and self._keys[i] == key:
-            del self._keys[i]
-
-    def matching(self, prefix: str, limit: int = 2) -> list[str]:
-        """Up to ``limit`` keys starting with ``prefix`` (two tell ambiguity apart)."""
-        keys = self._keys
-        i = bisect.bisect_left(keys, prefix)
-        out: list[str] = []
-        while i < len(keys) and len(out) < limit and keys[i].startswith(prefix):
-            out.append(keys[i])
-            i += 1
-        return out
 
 
 class ImageStore:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mockd.fs import MemoryFileSystem, paths
+from mockd.fs import ContainerFS, ExtractConflictError, MemoryFileSystem, paths
 from mockd.fs.api import FileKind, FileStat, FileSystem
 from mockd.fs.errors import fs_error
 
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from mockd.engine.volumes import VolumeStore
 
 __all__ = [
-    "ContainerMounts", "HostDirectory", "Mount", "MountPoint", "MountTable", "copy_tree",
+    "ContainerMounts", "HostDirectory", "Mount", "MountPoint", "MountTable", "archive_view",
+    "copy_tree", "merge_tree", "staged_paths", "within_mount",
 ]  # fmt: skip
 
 MAX_SYMLINKS = 40  # Linux's limit on links followed in one lookup
@@ -254,7 +255,8 @@ def _erofs(path: str) -> OSError:
     return fs_error(errno.EROFS, path)
 
 
-def _within(path: str, mount_point: str) -> bool:
+def within_mount(path: str, mount_point: str) -> bool:
+    """Whether the (resolved, clean) ``path`` is ``mount_point`` or under it."""
     return mount_point == "/" or path == mount_point or path.startswith(mount_point + "/")
 
 
@@ -284,7 +286,7 @@ class MountTable(_QueriesFromStat):
     def _owner(self, path: str) -> tuple[FileSystem, str, bool]:
         """(filesystem, path inside it, read-only) for a resolved container path."""
         for mount in self.mounts:
-            if _within(path, mount.destination):
+            if within_mount(path, mount.destination):
                 rest = path[len(mount.destination) :] if mount.destination != "/" else path
                 return mount.fs, paths.clean(mount.source + rest), mount.read_only
         return self.root, path, False
@@ -434,6 +436,124 @@ def copy_tree(src: FileSystem, src_path: str, dst: FileSystem, dst_path: str = "
             dst.utime(target, st.mtime)
     top = src.stat(src_path)
     dst.chmod(dst_path, top.mode)
+
+
+# -- what the archive endpoints see ------------------------------------------------
+
+
+def _relevant(path: str, mount_point: str) -> bool:
+    """Whether the mount shows in a copy of ``path``: it holds the path, or is under it."""
+    return within_mount(path, mount_point) or within_mount(mount_point, path)
+
+
+def archive_view(table: MountTable, own: ContainerFS, path: str) -> ContainerFS:
+    """The container's filesystem as ``docker cp`` sees it at ``path``: with its mounts.
+
+    dockerd mounts a container's volumes, binds (and its ``/etc`` files once
+    started) for the archive endpoints, running or not; the mock overlays the
+    content of the mounts that ``path`` is in or holds on a copy-on-write view
+    of the container's own layer (nothing of ``own`` is changed).  Without
+    such a mount ``own`` itself is returned.
+    """
+    wanted = {table._resolve(path, follow_last=False), table._resolve(path, follow_last=True)}
+    mounts = [m for m in table.mounts if any(_relevant(p, m.destination) for p in wanted)]
+    if not mounts:
+        return own
+    view = ContainerFS(own, clock=own.clock)
+    for mount in sorted(mounts, key=lambda m: len(m.destination)):  # outer mounts first
+        try:
+            top = mount.fs.stat(mount.source)
+        except OSError:
+            continue  # nothing there yet (a never-started container's /etc files)
+        if view.lexists(mount.destination):
+            view.remove(mount.destination, recursive=True)  # the mount hides what is under it
+        view.mkdir(paths.parent_of(mount.destination), parents=True)
+        _graft(mount.fs, mount.source, top, view, mount.destination)
+    return view
+
+
+def _graft(src: FileSystem, src_path: str, top: FileStat, dst: ContainerFS, dst_path: str) -> None:
+    """Copy ``src_path`` (stat ``top``) of ``src`` to ``dst_path``, owners and times kept."""
+    entries = [("", top)]
+    if top.kind == "dir":
+        entries += list(_walk(src, src_path))
+    dir_times: list[tuple[str, float]] = []
+    for rel, st in entries:
+        target = dst_path + rel
+        if st.kind == "dir":
+            dst.mkdir(target, mode=st.mode)
+            dir_times.append((target, st.mtime))
+        elif st.kind == "symlink":
+            dst.symlink(st.link_target, target)
+        elif st.kind in ("file", "hardlink"):
+            dst.write_file(target, src.read_file(src_path.rstrip("/") + rel), mode=st.mode)
+        else:
+            continue  # devices, fifos and sockets are not archived from mounts
+        dst.set_attrs(
+            target, mode=st.mode, uid=st.uid, gid=st.gid, mtime=st.mtime, follow_symlinks=False
+        )
+    for target, mtime in reversed(dir_times):  # after their content changed them
+        dst.set_attrs(target, mtime=mtime)
+
+
+def staged_paths(fs: FileSystem) -> list[str]:
+    """Every path under ``/`` of ``fs`` (an unpacked archive), parents first."""
+    return [rel for rel, _ in _walk(fs, "/")]
+
+
+def merge_tree(
+    src: FileSystem, dst: FileSystem, dst_path: str, *, no_overwrite_dir_non_dir: bool = False
+) -> None:
+    """Lay what is under ``/`` of ``src`` (an unpacked archive) over ``dst_path`` of ``dst``.
+
+    For an archive put across mounts: ``dst`` is the container's ``MountTable``,
+    so every entry lands in the filesystem that owns its path.  Existing
+    entries are replaced as tar extraction replaces them; with
+    ``no_overwrite_dir_non_dir`` a directory and a non-directory never replace
+    each other (``ExtractConflictError``, checked before anything is written).
+    """
+    entries = list(_walk(src, "/"))
+    base = dst_path.rstrip("/")
+
+    def existing(target: str) -> FileStat | None:
+        try:
+            return dst.stat(target, follow_symlinks=False)
+        except OSError:
+            return None
+
+    if no_overwrite_dir_non_dir:
+        for rel, st in entries:
+            there = existing(base + rel)
+            if there is not None and (there.kind == "dir") != (st.kind == "dir"):
+                what = "non-directory" if st.kind == "dir" else "directory"
+                other = "directory" if st.kind == "dir" else "non-directory"
+                raise ExtractConflictError(
+                    f"cannot overwrite {what} {base + rel!r} with {other} {rel.lstrip('/')!r}"
+                )
+    dir_times: list[tuple[str, float]] = []
+    for rel, st in entries:
+        target = base + rel
+        there = existing(target)
+        if there is not None and (st.kind != "dir" or there.kind != "dir"):
+            dst.remove(target, recursive=True)
+            there = None
+        if st.kind == "dir":
+            if there is None:
+                dst.mkdir(target, mode=st.mode)
+            dir_times.append((target, st.mtime))
+        elif st.kind == "symlink":
+            dst.symlink(st.link_target, target)
+            continue  # a link's own mode, owner and time are not kept here
+        elif st.kind in ("file", "hardlink"):
+            dst.write_file(target, src.read_file(rel), mode=st.mode)
+        else:
+            continue
+        dst.chmod(target, st.mode)
+        dst.chown(target, st.uid, st.gid)
+        if st.kind != "dir":
+            dst.utime(target, st.mtime)
+    for target, mtime in reversed(dir_times):
+        dst.utime(target, mtime)
 
 
 # -- a container's mount points ------------------------------------------------

@@ -36,6 +36,7 @@ from mockd.programs.api import ProgramContext, Terminal, Usage, User
 from mockd.programs.process import ProcessTable
 from mockd.programs.registry import ProgramRegistry, default_registry
 from mockd.programs.runner import Process, start_program
+from mockd.programs.scheduling import checkpoint
 from mockd.programs.signals import SIGKILL, SIGWINCH, Signals
 from mockd.programs.streams import EmptyInput, InputStream, Pipe
 
@@ -249,6 +250,7 @@ class _Output:
         self._owner, self._stream = owner, stream
 
     async def write(self, data: bytes) -> None:
+        await checkpoint()  # `yes` must not keep the loop from the daemon
         if data:
             owner = self._owner
             await owner.clock.wait_unpaused()
@@ -370,15 +372,7 @@ class ContainerProcess:
         asyncio.get_running_loop().create_task(self._reap(self._main))
 
     async def _reap(self, main: Process) -> None:
-        try:
-            code = await main.wait()
-        except asyncio.CancelledError:
-            if not main.done:
-                raise  # the reaper itself is being cancelled
-            # Killed before its first step: the runner's task was cancelled
-            # before the program could turn the kill into an exit code.
-            self.processes.remove(main.pid)
-            code = 128 + SIGKILL
+        code = await main.wait()
         # The kernel kills the rest of a PID namespace when its init ends.
         self.processes.kill_all(SIGKILL)
         self.exit_code = code
@@ -465,6 +459,6 @@ class ContainerProcess:
         infos = self.processes.list()
         return ResourceUsage(
             memory_bytes=BASE_MEMORY_BYTES * len(infos) + sum(i.memory_bytes for i in infos),
-            cpu_seconds=sum(i.cpu_seconds for i in infos),
+            cpu_seconds=self.processes.cpu_ns / 1e9,  # the ended processes' time too
             pids=len(infos),
         )

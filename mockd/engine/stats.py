@@ -1,8 +1,12 @@
 """``GET /containers/{id}/stats``: dockerd's stats document from what programs report.
 
-The figures come from the container's process table: each program reports its
-memory and CPU time (``ProgramContext.report_usage``), the runtime adds a
-small base per process (``ContainerProcess.usage()``).  The document has the
+The figures come from the container's process table: the CPU time is what
+the runner measured running the programs' steps (a busy loop is busy, a
+``sleep`` idle) plus what they report, kept for ended processes too, as a
+cgroup's ``cpuacct`` keeps it; memory is what each program reports
+(``ProgramContext.report_usage``) plus a small base per process
+(``ContainerProcess.usage()``).  The host's CPU time advances with the wall
+clock on every online CPU, so the CLI's percentage is the share of one CPU.  The document has the
 shape dockerd 20.10 sends on cgroup v1 (the ``stats`` keys of the memory
 controller, per-CPU usage), which is what the docker CLI and docker-py read.
 A stopped container gets dockerd's empty document: zero times, ``null``
@@ -93,7 +97,7 @@ def _cpu(sample: Sample, ncpu: int) -> dict[str, Any]:
     # Spread the time over the CPUs as a scheduler would, the remainder on CPU 0.
     share, rest = divmod(sample.cpu_ns, ncpu)
     percpu = [share + (rest if i == 0 else 0) for i in range(ncpu)]
-    # Programs report one CPU figure; a tenth of it is kernel time, as for
+    # The mock measures one CPU figure; a tenth of it is kernel time, as for
     # a typical busybox workload (dockerd reports these in 10 ms ticks).
     kernel = (sample.cpu_ns // 10) // 10_000_000 * 10_000_000
     user = (sample.cpu_ns - kernel) // 10_000_000 * 10_000_000

@@ -48,6 +48,11 @@ class ContainerFS(UnionView):
         return [self.upper, *self._lower]
 
     @property
+    def clock(self) -> Clock:
+        """Where new entries get their times (a view over this one shares it)."""
+        return self._clock
+
+    @property
     def lower_view(self) -> UnionView:
         return UnionView(list(reversed(self._lower)))
 

@@ -27,7 +27,9 @@ def _version(req: Request, engine: Engine) -> tuple[int, int]:
 
 @operation("ContainerCreate")
 async def create(req: Request, engine: Engine) -> Reply:
-    container, warnings = engine.containers.create(json_body(req), str(param(req, "name") or ""))
+    container, warnings = engine.containers.create(
+        json_body(req), str(param(req, "name") or ""), api_version=_version(req, engine)
+    )
     return json_response({"Id": container.id, "Warnings": warnings}, status=201)
 
 

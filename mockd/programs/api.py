@@ -175,13 +175,15 @@ class ProgramContext:
     def report_usage(
         self, *, memory_bytes: int | None = None, cpu_seconds: float | None = None
     ) -> None:
-        """Tell the engine how much memory/CPU this process uses now (``docker stats``, ``top``)."""
+        """Tell the engine how much memory this process uses now, and how much CPU time it
+        has used so far beyond the steps the runner times for it (``docker stats``, ``top``).
+        """
         info = self.processes.get(self.pid)
         if info is not None:
             if memory_bytes is not None:
                 info.memory_bytes = memory_bytes
             if cpu_seconds is not None:
-                info.cpu_seconds = cpu_seconds
+                self.processes.report_cpu(self.pid, cpu_seconds)
         if self.on_usage is not None:
             self.on_usage(self.pid, Usage(memory_bytes, cpu_seconds))
 

@@ -2,7 +2,9 @@
 
 The engine makes one ``ProcessTable`` per container and hands it to every
 program started there; ``mockd.programs.runner`` adds and removes entries as
-processes start and end.
+processes start and end.  The table is also the container's CPU account
+(the cgroup's ``cpuacct``): what the runner measures and what programs report
+adds up in ``cpu_ns``, which keeps the time of processes that have ended.
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ class ProcessInfo:
     signals: Signals
     state: str = "S"  # ps's STAT: S sleeping, R running, Z zombie, T stopped
     memory_bytes: int = 0  # what the program last reported (``report_usage``)
-    cpu_seconds: float = 0.0
+    run_cpu_ns: int = 0  # CPU time the runner measured running its steps
+    reported_cpu_seconds: float = 0.0  # what the program last reported (``report_usage``)
     tty: bool = False
     children: set[int] = field(default_factory=set)
+
+    @property
+    def cpu_seconds(self) -> float:
+        """Its CPU time so far (``ps``'s and ``top``'s TIME)."""
+        return self.run_cpu_ns / 1e9 + self.reported_cpu_seconds
 
     @property
     def command(self) -> str:
@@ -38,6 +46,23 @@ class ProcessTable:
     def __init__(self) -> None:
         self._processes: dict[int, ProcessInfo] = {}
         self._next_pid = 1
+        self.cpu_ns = 0  # CPU time of every process ever in the table; only grows
+
+    def charge_cpu(self, pid: int, nanoseconds: int) -> None:
+        """CPU time process ``pid`` just used (its entry may be gone: the account stays)."""
+        self.cpu_ns += nanoseconds
+        info = self._processes.get(pid)
+        if info is not None:
+            info.run_cpu_ns += nanoseconds
+
+    def report_cpu(self, pid: int, seconds: float) -> None:
+        """A program's own figure of its CPU time so far; the account grows by the increase."""
+        info = self._processes.get(pid)
+        if info is None:
+            return
+        increase = seconds - info.reported_cpu_seconds
+        info.reported_cpu_seconds = seconds
+        self.cpu_ns += max(0, round(increase * 1e9))
 
     def add(
         self,

@@ -5,19 +5,92 @@ cancels the task; the process then reports 128 + signum.  Exceptions a
 program lets escape do not take the daemon down: ``BrokenPipeError`` means
 the program died of SIGPIPE (141, quietly, as ``yes | head`` does), anything
 else is reported on the program's stderr with exit code 1.
+
+CPU time: every step the event loop gives a process's task (from one
+``await`` to the next) is timed with the thread's CPU clock and charged to
+the process in its container's ``ProcessTable`` (the cgroup's ``cpuacct``),
+so a busy ``while :; do :; done`` shows in ``docker stats`` and an idle
+``sleep`` does not.  Tasks a program starts itself (a shell's pipeline
+elements) are charged to it when started through :func:`metered`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import inspect
+import time
 import traceback
-from collections.abc import Awaitable, Callable
-from typing import cast
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any, Generic, TypeVar, cast
 
 from mockd.programs.api import AnyProgram, ProgramContext, SyncProgram
 from mockd.programs.signals import SIGKILL, SIGPIPE, Signals
+
+T = TypeVar("T")
+
+# Where the CPU time of the running task goes: set by each process for its
+# own task (and so inherited by the tasks and threads it starts).
+_charge_cpu: contextvars.ContextVar[Callable[[int], None] | None] = contextvars.ContextVar(
+    "mockd_charge_cpu", default=None
+)
+
+
+class _Metered(Generic[T]):
+    """Awaits ``coro``, charging the thread CPU time of each of its steps to ``charge``.
+
+    It drives the coroutine as a task would (``send``/``throw``, futures
+    passed through untouched), so cancellation and results behave exactly
+    as with a plain ``await``.
+    """
+
+    __slots__ = ("_charge", "_coro")
+
+    def __init__(self, coro: Coroutine[Any, Any, T], charge: Callable[[int], None]) -> None:
+        self._coro = coro
+        self._charge = charge
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        coro, charge, clock = self._coro, self._charge, time.thread_time_ns
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            start = clock()
+            try:
+                yielded = coro.send(value) if error is None else coro.throw(error)
+            except StopIteration as stop:
+                charge(clock() - start)
+                return cast(T, stop.value)
+            except BaseException:
+                charge(clock() - start)
+                raise
+            charge(clock() - start)
+            value, error = None, None
+            try:
+                value = yield yielded
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # a cancellation, or set_exception on a future
+                error = exc
+
+
+async def metered(coro: Coroutine[Any, Any, T]) -> T:
+    """``await coro`` with its CPU time charged to the current process, if any.
+
+    For a coroutine a program runs as a task of its own (``asyncio.gather``
+    of a pipeline's elements): a process's own task is metered already.
+    """
+    charge = _charge_cpu.get()
+    if charge is None:
+        return await coro
+    return await _Metered(coro, charge)
+
+
+def _meter(awaitable: Awaitable[T], charge: Callable[[int], None]) -> Awaitable[T]:
+    # Programs are coroutines; any other awaitable runs unmetered.
+    return _Metered(awaitable, charge) if inspect.iscoroutine(awaitable) else awaitable
 
 
 class Process:
@@ -29,6 +102,7 @@ class Process:
         self.ctx = ctx
         self.returncode: int | None = None
         self._forced: int | None = None
+        self._started = False  # whether the task has taken its first step
         ctx.signals._terminate = self._terminate
         info = ctx.processes.add(
             ctx.argv,
@@ -65,12 +139,24 @@ class Process:
         if self._task.done() or self._forced is not None:
             return
         self._forced = code
-        self._task.cancel()
+        # A task cancelled before its first step never enters ``_main``: it
+        # would end cancelled, without an exit code and with its entry left in
+        # the process table.  Such a task sees ``_forced`` as it starts instead.
+        if self._started:
+            self._task.cancel()
+
+    def _charge(self, nanoseconds: int) -> None:
+        self.ctx.processes.charge_cpu(self.pid, nanoseconds)
 
     async def _main(self, run: Callable[[ProgramContext], Awaitable[int]]) -> int:
+        self._started = True
         ctx = self.ctx
+        _charge_cpu.set(self._charge)
         try:
-            code = await run(ctx)
+            if self._forced is not None:
+                code = self._forced  # killed before it ran at all
+            else:
+                code = await _meter(run(ctx), self._charge)
             if self._forced is not None:
                 code = self._forced  # killed while finishing up
         except asyncio.CancelledError:

@@ -10,6 +10,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+from mockd.programs.scheduling import checkpoint
+
 
 @runtime_checkable
 class InputStream(Protocol):
@@ -47,12 +49,14 @@ class BytesInput:
         self._pos = 0
 
     async def read(self, n: int = -1) -> bytes:
+        await checkpoint()
         end = len(self._data) if n < 0 else min(len(self._data), self._pos + n)
         chunk = self._data[self._pos : end]
         self._pos = end
         return chunk
 
     async def readline(self) -> bytes:
+        await checkpoint()
         nl = self._data.find(b"\n", self._pos)
         end = len(self._data) if nl < 0 else nl + 1
         chunk = self._data[self._pos : end]
@@ -64,7 +68,7 @@ class NullOutput:
     """``/dev/null``."""
 
     async def write(self, data: bytes) -> None:
-        return None
+        await checkpoint()  # a sink that never waits must still share the loop
 
 
 class BufferOutput:
@@ -74,6 +78,7 @@ class BufferOutput:
         self._chunks: list[bytes] = []
 
     async def write(self, data: bytes) -> None:
+        await checkpoint()
         if data:
             self._chunks.append(data)
 
@@ -88,6 +93,7 @@ class CallbackOutput:
         self._callback = callback
 
     async def write(self, data: bytes) -> None:
+        await checkpoint()
         if data:
             self._callback(data)
 

@@ -116,3 +116,20 @@ def test_mock_keep_storage_keeps_the_most_recently_used(docker: Backend) -> None
     assert len(pruned["CachesDeleted"]) == 2
     (left,) = cache_records(docker)
     assert left["Description"] == "COPY a.txt /a.txt"
+
+
+def test_label_filters_are_accepted(docker: Backend) -> None:
+    # `docker system prune --filter label=...` sends its filters to build prune too.
+    for key in ("label", "label!"):
+        filters = json.dumps({key: [f"no.such.label={uuid.uuid4().hex}"], "id": ["no-such-id"]})
+        assert prune(docker, filters=filters)["SpaceReclaimed"] == 0
+
+
+def test_mock_label_matches_no_record_and_label_not_matches_all(docker: Backend) -> None:
+    if not docker.is_mock:
+        pytest.skip("dockerd 20.10's classic builder keeps no build-cache records")
+    build(docker, {"Dockerfile": dockerfile(), "a.txt": "hello\n"})
+    assert len(cache_records(docker)) == 3
+    assert prune(docker, filters=json.dumps({"label": ["a=b"]}))["CachesDeleted"] is None
+    pruned = prune(docker, filters=json.dumps({"label!": ["a=b"]}))
+    assert len(pruned["CachesDeleted"]) == 3

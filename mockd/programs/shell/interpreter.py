@@ -436,6 +436,8 @@ class Shell:
         if len(node.commands) == 1:
             status = await self.run(node.commands[0], io)
             return int(status == 0) if node.negate else status
+        from mockd.programs.runner import metered
+
         pipes = [Pipe() for _ in node.commands[:-1]]
         tasks = []
         for index, command in enumerate(node.commands):
@@ -445,7 +447,10 @@ class Shell:
             if index < len(pipes):
                 element_io.fds[1] = pipes[index]
             tasks.append(
-                asyncio.ensure_future(self._pipeline_element(command, element_io, index, pipes))
+                # Each element is a task of its own: its CPU time is still this shell's.
+                asyncio.ensure_future(
+                    metered(self._pipeline_element(command, element_io, index, pipes))
+                )
             )
         try:
             statuses = await asyncio.gather(*tasks)

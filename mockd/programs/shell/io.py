@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from mockd.fs.api import FileSystem
+from mockd.programs.scheduling import checkpoint
 from mockd.programs.streams import InputStream, OutputStream
 
 
@@ -24,6 +25,7 @@ class FileOutput:
             fs.write_file(path, b"", append=True)
 
     async def write(self, data: bytes) -> None:
+        await checkpoint()
         if data:
             self._fs.write_file(self._path, data, append=True)
 

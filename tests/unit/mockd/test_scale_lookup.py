@@ -12,7 +12,7 @@ import pytest
 from mockd import catalog
 from mockd.engine import Engine, ManualClock
 from mockd.engine.containers import Container, ContainerStore
-from mockd.engine.images import PrefixIndex
+from mockd.engine.ids import PrefixIndex
 from mockd.engine.references import parse_normalized
 from mockd.errors import NotFound, SystemError_
 
