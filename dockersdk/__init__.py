@@ -15,9 +15,10 @@ if TYPE_CHECKING:
     from dockersdk import models, params
     from dockersdk.api.build import BuildError
     from dockersdk.api.containers import ContainerCollection, RunOutput
+    from dockersdk.api.image_transfer import RegistryData
     from dockersdk.api.images import Image, ImageCollection
     from dockersdk.api.networks import Network, NetworkCollection
-    from dockersdk.api.system import DiskUsage, PingInfo, PruneReport
+    from dockersdk.api.system import DiskUsage, Event, PingInfo, PruneReport
     from dockersdk.api.volumes import Volume, VolumeCollection
     from dockersdk.auth import AuthConfig, CredentialHelperNotFound, CredentialsError
     from dockersdk.client import SDK_VERSION as __version__
@@ -69,6 +70,7 @@ __all__ = [
     "DiskUsage",
     "DockerClient",
     "DockerError",
+    "Event",
     "EventMessage",
     "ExecResult",
     "Forbidden",
@@ -85,6 +87,7 @@ __all__ = [
     "ProgressDisplay",
     "PruneReport",
     "ReadTimeout",
+    "RegistryData",
     "RunOutput",
     "ServerError",
     "ServiceUnavailable",
@@ -108,11 +111,13 @@ _WHERE = {
     "BuildError": "dockersdk.api.build",
     "ContainerCollection": "dockersdk.api.containers",
     "RunOutput": "dockersdk.api.containers",
+    "RegistryData": "dockersdk.api.image_transfer",
     "Image": "dockersdk.api.images",
     "ImageCollection": "dockersdk.api.images",
     "Network": "dockersdk.api.networks",
     "NetworkCollection": "dockersdk.api.networks",
     "DiskUsage": "dockersdk.api.system",
+    "Event": "dockersdk.api.system",
     "PingInfo": "dockersdk.api.system",
     "PruneReport": "dockersdk.api.system",
     "Volume": "dockersdk.api.volumes",

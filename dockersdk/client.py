@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 
 from dockersdk.api.containers import ContainerCollection
@@ -9,12 +10,13 @@ from dockersdk.api.images import ImageCollection
 from dockersdk.api.networks import NetworkCollection
 from dockersdk.api.system import DiskUsage, DiskUsageType, PingInfo, SystemAPI
 from dockersdk.api.volumes import VolumeCollection
-from dockersdk.config import TLSConfig, resolve
+from dockersdk.config import DEFAULT_CONTEXT, TLSConfig, resolve
 from dockersdk.models import SystemInfo, SystemVersion
 from dockersdk.transport import Timeout, Transport
 
 SDK_VERSION = "0.1.0"
 DEFAULT_USER_AGENT = f"dockersdk/{SDK_VERSION}"
+DEFAULT_MAX_POOL_SIZE = 10  # docker-py's default; connections kept per daemon
 
 
 class DockerClient:
@@ -24,6 +26,8 @@ class DockerClient:
     (DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket).
     With no ``version`` (nor DOCKER_API_VERSION) the API version is negotiated
     on first use.  ``timeout`` is seconds, or ``Timeout(connect=, read=)``.
+    ``tls`` is a ``TLSConfig``, or docker-py's ``True`` (TLS with the default
+    settings) / ``False``; ``max_pool_size`` the connections kept open.
 
     API areas are attributes holding the shared transport: ``client.system``
     here; resource areas (``containers``, ``images``, ...) are added the same
@@ -35,16 +39,19 @@ class DockerClient:
         base_url: str | None = None,
         version: str | None = None,
         timeout: float | Timeout | None = 60,
-        tls: TLSConfig | None = None,
+        tls: TLSConfig | bool | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
         *,
+        max_pool_size: int = DEFAULT_MAX_POOL_SIZE,
         environment: Mapping[str, str] | None = None,
     ) -> None:
-        config = resolve(base_url, version, tls, environment)
+        tls_config = TLSConfig() if tls is True else tls or None
+        config = resolve(base_url, version, tls_config, environment)
         self.endpoint = config.endpoint
         self.transport = Transport(
-            config.endpoint, version=config.api_version, timeout=timeout, user_agent=user_agent
-        )
+            config.endpoint, version=config.api_version, timeout=timeout, user_agent=user_agent,
+            pool_size=max_pool_size,
+        )  # fmt: skip
         self.system = SystemAPI(self.transport)
         # docker-py's ``client.events()``: the system area's own bound method, so
         # its overloads (typed events, or bytes with decode=False) are declared once.
@@ -52,8 +59,9 @@ class DockerClient:
         self.login = self.system.login  # docker-py's client.login
         self.images = ImageCollection(self.transport)
         self.volumes = VolumeCollection(self.transport)
-        self.networks = NetworkCollection(self.transport)
         self.containers = ContainerCollection(self.transport, self.images)
+        # Networks list their containers as Container objects, as docker-py's do.
+        self.networks = NetworkCollection(self.transport, self.containers)
 
     @classmethod
     def from_env(
@@ -62,10 +70,41 @@ class DockerClient:
         version: str | None = None,
         timeout: float | Timeout | None = 60,
         user_agent: str = DEFAULT_USER_AGENT,
+        max_pool_size: int = DEFAULT_MAX_POOL_SIZE,
+        environment: Mapping[str, str] | None = None,
+        use_context: bool = True,
+    ) -> DockerClient:
+        """A client configured from the environment and docker contexts only.
+
+        ``use_context=False`` (docker-py's) ignores DOCKER_CONTEXT and the current
+        context: without DOCKER_HOST the default socket is used.
+        """
+        env = dict(os.environ if environment is None else environment)
+        if not use_context:
+            env["DOCKER_CONTEXT"] = DEFAULT_CONTEXT
+        return cls(version=version, timeout=timeout, user_agent=user_agent,
+                   max_pool_size=max_pool_size, environment=env)  # fmt: skip
+
+    @classmethod
+    def from_context(
+        cls,
+        name: str | None = None,
+        *,
+        version: str | None = None,
+        timeout: float | Timeout | None = 60,
+        user_agent: str = DEFAULT_USER_AGENT,
+        max_pool_size: int = DEFAULT_MAX_POOL_SIZE,
         environment: Mapping[str, str] | None = None,
     ) -> DockerClient:
-        """A client configured from the environment and docker contexts only."""
-        return cls(version=version, timeout=timeout, user_agent=user_agent, environment=environment)
+        """A client for the docker CLI context ``name`` (``None``: the current one,
+        from DOCKER_CONTEXT or config.json), whatever DOCKER_HOST says, as
+        docker-py's ``from_context``."""
+        env = dict(os.environ if environment is None else environment)
+        env.pop("DOCKER_HOST", None)  # a context is asked for, not the override
+        if name is not None:
+            env["DOCKER_CONTEXT"] = name
+        return cls(version=version, timeout=timeout, user_agent=user_agent,
+                   max_pool_size=max_pool_size, environment=env)  # fmt: skip
 
     @property
     def api_version(self) -> str:
@@ -112,9 +151,12 @@ def from_env(
     version: str | None = None,
     timeout: float | Timeout | None = 60,
     user_agent: str = DEFAULT_USER_AGENT,
+    max_pool_size: int = DEFAULT_MAX_POOL_SIZE,
     environment: Mapping[str, str] | None = None,
+    use_context: bool = True,
 ) -> DockerClient:
     """``DockerClient.from_env()``."""
     return DockerClient.from_env(
-        version=version, timeout=timeout, user_agent=user_agent, environment=environment
-    )
+        version=version, timeout=timeout, user_agent=user_agent, max_pool_size=max_pool_size,
+        environment=environment, use_context=use_context,
+    )  # fmt: skip

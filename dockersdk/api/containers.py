@@ -259,11 +259,15 @@ class ContainersAPI(APIGroup):
 
     def inspect(self, container: str, *, size: bool = False) -> ContainerInspectResponse:
         """Everything about one container; ``size`` adds SizeRw/SizeRootFs."""
-        result: ContainerInspectResponse = self._decode(
-            ContainerInspectResponse, "GET", "/json", container, "ContainerInspect",
-            params={"size": size or None},
-        )  # fmt: skip
-        return result
+        return msgspec.json.decode(
+            self.inspect_bytes(container, size=size), type=ContainerInspectResponse
+        )
+
+    def inspect_bytes(self, container: str, *, size: bool = False) -> bytes:
+        """The inspect answer as the daemon sent it (JSON): with the fields of its
+        own API version, also those the current API document dropped."""
+        return self._call("GET", "/json", container, "ContainerInspect",
+                          params={"size": size or None}).content  # fmt: skip
 
     def list(
         self,
@@ -584,7 +588,7 @@ class ContainerCollection:
     def _create(self, image: str, command: str | builtins.list[str] | None,
                 pull: bool, **kwargs: Any) -> Container:  # fmt: skip
         container_id = self._create_id(image, command, pull, **kwargs)
-        return Container(self, inspect=self.api.inspect(container_id))
+        return Container.inspected(self, self.api.inspect_bytes(container_id))
 
     def create(
         self, image: str, command: str | builtins.list[str] | None = None, **kwargs: Any
@@ -599,32 +603,34 @@ class ContainerCollection:
         """
         return self._create(image, command, False, **kwargs)
 
+    # stdout, stderr and remove are positional in docker-py's order.
     @overload
     def run(
-        self, image: str, command: str | builtins.list[str] | None = None, *,
+        self, image: str, command: str | builtins.list[str] | None = None,
+        stdout: bool = True, stderr: bool = False, remove: bool = False, *,
         detach: Literal[True], **kwargs: Any,
     ) -> Container: ...  # fmt: skip
     @overload
     def run(
-        self, image: str, command: str | builtins.list[str] | None = None, *,
-        detach: Literal[False] = False, stream: Literal[True], remove: bool = False,
-        stdout: bool = True, stderr: bool = False, **kwargs: Any,
+        self, image: str, command: str | builtins.list[str] | None = None,
+        stdout: bool = True, stderr: bool = False, remove: bool = False, *,
+        detach: Literal[False] = False, stream: Literal[True], **kwargs: Any,
     ) -> RunOutput: ...  # fmt: skip
     @overload
     def run(
-        self, image: str, command: str | builtins.list[str] | None = None, *,
-        detach: Literal[False] = False, stream: Literal[False] = False, remove: bool = False,
-        stdout: bool = True, stderr: bool = False, **kwargs: Any,
+        self, image: str, command: str | builtins.list[str] | None = None,
+        stdout: bool = True, stderr: bool = False, remove: bool = False, *,
+        detach: Literal[False] = False, stream: Literal[False] = False, **kwargs: Any,
     ) -> bytes: ...  # fmt: skip
     def run(
         self,
         image: str,
         command: str | builtins.list[str] | None = None,
-        *,
-        detach: bool = False,
-        remove: bool = False,
         stdout: bool = True,
         stderr: bool = False,
+        remove: bool = False,
+        *,
+        detach: bool = False,
         stream: bool = False,
         **kwargs: Any,
     ) -> Container | bytes | RunOutput:
@@ -693,24 +699,28 @@ class ContainerCollection:
 
         ``container_id``: an ID, a unique ID prefix or a name.
         """
-        return Container(self, inspect=self.api.inspect(container_id))
+        return Container.inspected(self, self.api.inspect_bytes(container_id))
 
     def list(
         self,
         all: bool = False,
-        limit: int = -1,
-        filters: Mapping[str, Any] | None = None,
-        since: str | None = None,
         before: str | None = None,
-        sparse: bool = True,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = -1,
+        since: str | None = None,
+        sparse: bool = False,
         ignore_removed: bool = False,
     ) -> builtins.list[Container]:
-        """Containers, as ``docker ps``: built from the list answer alone.
+        """Containers, as ``docker ps``: built from the list answer alone
+        (arguments in docker-py's order).
 
         Unlike docker-py nothing is inspected here: a ``Container`` inspects
         itself the first time a field the list does not carry is read
-        (``attrs``, ``ports``, ...).  ``sparse`` and ``ignore_removed`` are
-        accepted for docker-py compatibility.
+        (``attrs``, ``ports``, ...), so ``attrs`` is always the full inspect
+        answer (docker-py's ``sparse=True`` gives the list entry instead).
+        ``sparse`` and ``ignore_removed`` are accepted for docker-py
+        compatibility; a container removed before its first lazy inspect raises
+        ``ContainerNotFound`` then.
 
         ``all`` includes stopped containers; ``limit`` the newest ``limit`` (``-1``:
         no limit); ``filters`` as ``docker ps --filter`` (a value or a list per

@@ -15,15 +15,16 @@ import builtins
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypeVar
 
 import msgspec
 
 from dockersdk import auth
-from dockersdk.api import APIGroup, response_stream
+from dockersdk.api import APIGroup, Model, response_stream
 from dockersdk.auth import AuthConfig
 from dockersdk.errors import APIError, ImageNotFound, NotFound
-from dockersdk.models import DistributionInspect, PushImageInfo
+from dockersdk.models import DistributionInspect, OCIPlatform, PushImageInfo
+from dockersdk.params.errors import InvalidArgument
 from dockersdk.progress import ProgressDisplay, wants_display
 from dockersdk.streams import Stream, iter_json
 from dockersdk.transport import Timeout, iter_chunks
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from dockersdk.api.images import Image
 
 ImageSource = bytes | IO[bytes] | Iterable[bytes] | str | os.PathLike[str]
+_Message = TypeVar("_Message")
 
 
 # -- registry credentials: one implementation, in dockersdk.auth ---------------------------
@@ -119,13 +121,27 @@ class ImageTransferAPI(APIGroup):
         auth_config: AuthConfig | Mapping[str, Any] | None = None,
     ) -> Stream[PushImageInfo]:  # fmt: skip
         """``POST /images/{name}/push``: the progress messages as they come."""
+        return self._push(repository, tag, auth_config, PushImageInfo)
+
+    def push_stream_raw(
+        self, repository: str, tag: str | None = None, *,
+        auth_config: AuthConfig | Mapping[str, Any] | None = None,
+    ) -> Stream[bytes]:  # fmt: skip
+        """Like :meth:`push_stream`, each message as its JSON bytes."""
+        raw = self._push(repository, tag, auth_config, msgspec.Raw)
+        return Stream((bytes(item) for item in raw), raw.close)
+
+    def _push(
+        self, repository: str, tag: str | None,
+        auth_config: AuthConfig | Mapping[str, Any] | None, type_: type[_Message],
+    ) -> Stream[_Message]:  # fmt: skip
         from dockersdk.api.images import split_repository
 
         if tag is None:
             repository, tag = split_repository(repository)
         try:
             return self._json_stream(
-                "POST", "/images/{name}/push", PushImageInfo, path_params={"name": repository},
+                "POST", "/images/{name}/push", type_, path_params={"name": repository},
                 params={"tag": tag}, headers=registry_auth_header(repository, auth_config),
                 operation="ImagePush",
             )  # fmt: skip
@@ -180,6 +196,78 @@ class _Collection(Protocol):
 
     def get(self, name: str) -> Image: ...
 
+    def pull(self, repository: str, tag: str | None = None, *,
+             platform: str | None = None) -> Image: ...  # fmt: skip
+
+
+def _platform(platform: str | Mapping[str, str]) -> dict[str, str]:
+    """``os[/arch[/variant]]`` or a dict of those keys, as OCI platform fields."""
+    if isinstance(platform, Mapping):
+        return {str(k): str(v) for k, v in platform.items()}
+    parts = platform.split("/")
+    if not platform or len(parts) > 3 or not all(parts):
+        raise InvalidArgument(f'"{platform}" is not a valid platform descriptor',
+                              argument="platform")  # fmt: skip
+    return dict(zip(("os", "architecture", "variant"), parts, strict=False))
+
+
+class RegistryData(Model["DistributionInspect", "_Collection"]):
+    """docker-py's ``RegistryData``: an image's digest and platforms on its registry."""
+
+    def __init__(self, image_name: str, attrs: DistributionInspect, collection: Any) -> None:
+        super().__init__(attrs, collection)
+        self.image_name = image_name
+
+    @property
+    def id(self) -> str:
+        """The manifest digest (``sha256:...``)."""
+        descriptor = self.attrs.descriptor
+        return (descriptor.digest if descriptor else None) or ""
+
+    @property
+    def short_id(self) -> str:
+        """``sha256:`` and the first 12 hex digits."""
+        return self.id[:19]
+
+    @property
+    def platforms(self) -> builtins.list[OCIPlatform]:
+        """The platforms the manifest is available for."""
+        return list(self.attrs.platforms or [])
+
+    def pull(self, platform: str | None = None) -> Image:
+        """Pull exactly this digest (for ``platform``); the local image."""
+        from dockersdk.api.images import split_repository
+
+        repository, _ = split_repository(self.image_name)
+        return self.collection.pull(repository, tag=self.id, platform=platform)
+
+    def has_platform(self, platform: str | Mapping[str, str]) -> bool:
+        """Whether the digest is available for ``platform`` (``os[/arch[/variant]]``
+        or a dict); a missing os or architecture is the daemon's, as in docker-py.
+
+        Unlike docker-py (whole-dict equality), the fields given must match and
+        the others are free: ``linux/arm64`` matches an ``arm64`` ``v8`` entry."""
+        wanted = _platform(platform)
+        if "os" not in wanted or "architecture" not in wanted:
+            from dockersdk.api.system import SystemAPI
+
+            version = SystemAPI(self.collection.api._transport).version()
+            wanted.setdefault("os", version.os or "")
+            wanted.setdefault("architecture", version.arch or "")
+        return any(
+            all(entry.get(key) == value for key, value in wanted.items())
+            for entry in self.platforms
+        )
+
+    def reload(self) -> None:
+        """Ask the registry again."""
+        self.attrs = ImageTransferAPI(self.collection.api._transport).distribution_inspect(
+            self.image_name
+        )
+
+    def __repr__(self) -> str:
+        return f"<RegistryData: {self.short_id}>"
+
 
 class ImageTransferMixin:
     """``client.images.load``, ``import_image``, ``push`` (docker-py's shapes)."""
@@ -219,18 +307,37 @@ class ImageTransferMixin:
     def push(
         self: _Collection, repository: str, tag: str | None = None, *, stream: bool = False,
         auth_config: AuthConfig | Mapping[str, Any] | None = None,
-        progress: bool | None = False,
-    ) -> Stream[PushImageInfo] | builtins.list[PushImageInfo]:  # fmt: skip
+        decode: bool = True, progress: bool | None = False,
+    ) -> Stream[PushImageInfo] | Stream[bytes] | builtins.list[PushImageInfo]:  # fmt: skip
         """``docker push``: the messages (a live ``Stream`` with ``stream=True``).
 
         ``repository`` may carry the tag when ``tag`` is ``None``; ``auth_config``
         overrides the credentials from ``config.json``; ``progress`` shows the
         progress on stdout when not streaming (``None``: when stdout is a terminal).
+
+        Differences from docker-py, on purpose: messages are typed (readable by
+        wire name, ``msg["status"]``) unless ``stream=True, decode=False``, which
+        yields each message's JSON bytes (docker-py's default); without
+        ``stream`` the result is the list of messages, not one string, and an
+        error reported in the stream raises ``APIError``.
         """
         api = ImageTransferMixin._transfer(self)
         if stream:
+            if not decode:
+                return api.push_stream_raw(repository, tag, auth_config=auth_config)
             return api.push_stream(repository, tag, auth_config=auth_config)
         return api.push(repository, tag, auth_config=auth_config, progress=progress)
+
+    def get_registry_data(
+        self: _Collection, name: str, auth_config: AuthConfig | Mapping[str, Any] | None = None
+    ) -> RegistryData:
+        """What the registry holds for ``name`` (its digest and platforms), without
+        pulling: the daemon asks the registry (``docker manifest inspect``-like).
+        ``auth_config`` overrides the credentials from ``config.json``."""
+        attrs = ImageTransferMixin._transfer(self).distribution_inspect(
+            name, auth_config=auth_config
+        )
+        return RegistryData(name, attrs, self)
 
 
 class _HasId(Protocol):
@@ -259,5 +366,6 @@ __all__ = [
     "ImageSaveMixin",
     "ImageTransferAPI",
     "ImageTransferMixin",
+    "RegistryData",
     "registry_auth_header",
 ]

@@ -177,9 +177,9 @@ class Image(ImageSaveMixin, Model["ImageInspect", "ImageCollection"]):
 
     @property
     def short_id(self) -> str:
-        """``sha256:`` and the first 10 hex digits, as docker-py shows it."""
+        """``sha256:`` and the first 12 hex digits, as docker-py 7 shows it."""
         algorithm, _, hex_part = self.id.partition(":")
-        return f"{algorithm}:{hex_part[:10]}" if hex_part else self.id[:10]
+        return f"{algorithm}:{hex_part[:12]}" if hex_part else self.id[:12]
 
     @property
     def tags(self) -> builtins.list[str]:
@@ -196,11 +196,20 @@ class Image(ImageSaveMixin, Model["ImageInspect", "ImageCollection"]):
         """Inspect the image again and refresh ``attrs``."""
         self.attrs = self.collection.api.inspect(self.id)
 
-    def tag(self, repository: str, tag: str | None = None) -> bool:
+    def tag(self, repository: str, tag: str | None = None, force: bool = False) -> bool:
         """Add the name ``repository[:tag]`` (``tag`` defaults to ``latest``); ``True``
-        on success."""
+        on success.  ``force`` is docker-py's and is not sent: dockerd dropped it in
+        API 1.24 and always moves an existing name."""
+        del force  # see the docstring
         self.collection.api.tag(self.id, repository, tag)
         return True
+
+    def remove(
+        self, force: bool = False, noprune: bool = False
+    ) -> builtins.list[ImageDeleteResponseItem]:
+        """Remove this image (by ID: an image with several names needs ``force``);
+        ``noprune`` keeps untagged parents.  What was untagged and deleted."""
+        return self.collection.api.remove(self.id, force=force, noprune=noprune)
 
     def history(self) -> builtins.list[ImageHistoryResponseItem]:
         """The layers the image was built from, newest first."""
@@ -224,7 +233,6 @@ class ImageCollection(ImageTransferMixin, BuildMixin):
     def list(
         self,
         name: str | None = None,
-        *,
         all: bool = False,
         filters: Mapping[str, Any] | None = None,
     ) -> builtins.list[Image]:
@@ -279,7 +287,7 @@ class ImageCollection(ImageTransferMixin, BuildMixin):
         separator = "@" if tag.startswith("sha256:") else ":"
         return self.get(f"{repository}{separator}{tag}")
 
-    def remove(self, image: str, *, force: bool = False, noprune: bool = False) -> None:
+    def remove(self, image: str, force: bool = False, noprune: bool = False) -> None:
         """Remove the name or image ``image``; ``force`` removes it even when in use or
         with several tags; ``noprune`` keeps untagged parents."""
         self.api.remove(image, force=force, noprune=noprune)

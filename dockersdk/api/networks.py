@@ -3,7 +3,7 @@
 Two levels, as in docker-py: :class:`NetworksAPI` maps each endpoint to a
 method returning the typed wire models; :class:`NetworkCollection`
 (``client.networks``) returns :class:`Network` objects with ``.id``,
-``.name``, ``.containers`` (container IDs), ``connect``, ``disconnect``,
+``.name``, ``.containers`` (``Container`` objects), ``connect``, ``disconnect``,
 ``remove``.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
@@ -23,9 +23,16 @@ from dockersdk.models import (
     NetworkPruneResponse,
     NetworkSummary,
 )
+from dockersdk.params.host_config import normalize_links
 from dockersdk.transport import Transport
 
+if TYPE_CHECKING:
+    from dockersdk.api.containers import ContainerCollection
+    from dockersdk.models.containers import Container
+
 _ID = "/networks/{id}"
+# Legacy links, as docker-py takes them: {name: alias}, [(name, alias)] or ["name:alias"].
+LinksArgument = Mapping[str, str | None] | Sequence[str | tuple[str, str | None]]
 
 
 class HasId(Protocol):
@@ -55,8 +62,15 @@ class NetworksAPI(APIGroup):
         enable_ipv6: bool | None = None,
         ingress: bool | None = None,
         scope: str | None = None,
+        check_duplicate: bool | None = None,
     ) -> NetworkCreateResponse:
-        body: dict[str, Any] = {"Name": name, "CheckDuplicate": True}
+        """``POST /networks/create``.  ``check_duplicate`` (default true, as the
+        docker CLI sends it) refuses a second network with the same name; API
+        1.44 dropped the field and always refuses."""
+        body: dict[str, Any] = {
+            "Name": name,
+            "CheckDuplicate": True if check_duplicate is None else check_duplicate,
+        }
         if driver:
             body["Driver"] = driver
         if options:
@@ -102,15 +116,33 @@ class NetworksAPI(APIGroup):
         *,
         aliases: Sequence[str] | None = None,
         ipv4_address: str | None = None,
-        links: Sequence[str] | None = None,
+        links: LinksArgument | None = None,
+        ipv6_address: str | None = None,
+        link_local_ips: Sequence[str] | None = None,
+        driver_opt: Mapping[str, str] | None = None,
+        mac_address: str | None = None,
     ) -> None:
+        """``POST /networks/{id}/connect`` with an endpoint built as docker-py's
+        ``EndpointConfig``: DNS ``aliases``, legacy ``links``, fixed addresses
+        (``IPAMConfig``), driver options and a MAC address."""
         endpoint: dict[str, Any] = {}
         if aliases:
             endpoint["Aliases"] = list(aliases)
-        if ipv4_address:
-            endpoint["IPAMConfig"] = {"IPv4Address": ipv4_address}
         if links:
-            endpoint["Links"] = list(links)
+            endpoint["Links"] = normalize_links(links)
+        ipam_config: dict[str, Any] = {}
+        if ipv4_address:
+            ipam_config["IPv4Address"] = ipv4_address
+        if ipv6_address:
+            ipam_config["IPv6Address"] = ipv6_address
+        if link_local_ips is not None:
+            ipam_config["LinkLocalIPs"] = list(link_local_ips)
+        if ipam_config:
+            endpoint["IPAMConfig"] = ipam_config
+        if mac_address:
+            endpoint["MacAddress"] = mac_address
+        if driver_opt:
+            endpoint["DriverOpts"] = dict(driver_opt)
         body = {"Container": container, "EndpointConfig": endpoint or None}
         self._transport.request(
             "POST", _ID + "/connect", path_params={"id": network_id}, json=body,
@@ -149,9 +181,17 @@ class Network(Model["NetworkInspect", "NetworkCollection"]):
         return self.attrs.name or ""
 
     @property
-    def containers(self) -> builtins.list[str]:
-        """IDs of the containers with an endpoint on the network (docker-py returns
-        objects; this SDK has no container objects here, so it returns their IDs)."""
+    def containers(self) -> builtins.list[Container]:
+        """The containers with an endpoint on the network, as of the last inspect
+        (one inspect each, as docker-py).  A network from a non-``greedy`` list
+        has none: the list answer leaves them out, as in docker-py."""
+        return [
+            self.collection.container_collection().get(cid) for cid in self.attrs.containers or {}
+        ]
+
+    @property
+    def container_ids(self) -> builtins.list[str]:
+        """The IDs behind :attr:`containers`, without a request."""
         return list(self.attrs.containers or {})
 
     def reload(self) -> None:
@@ -164,13 +204,19 @@ class Network(Model["NetworkInspect", "NetworkCollection"]):
         *,
         aliases: Sequence[str] | None = None,
         ipv4_address: str | None = None,
-        links: Sequence[str] | None = None,
+        links: LinksArgument | None = None,
+        ipv6_address: str | None = None,
+        link_local_ips: Sequence[str] | None = None,
+        driver_opt: Mapping[str, str] | None = None,
+        mac_address: str | None = None,
     ) -> None:
         """Attach ``container`` (an ID, name or ``Container``) to this network, with DNS
-        ``aliases``, a fixed ``ipv4_address`` and legacy ``links``."""
+        ``aliases``, legacy ``links``, fixed ``ipv4_address`` / ``ipv6_address`` /
+        ``link_local_ips``, ``driver_opt`` and a ``mac_address``."""
         self.collection.api.connect(
             self.id, _container_ref(container), aliases=aliases, ipv4_address=ipv4_address,
-            links=links,
+            links=links, ipv6_address=ipv6_address, link_local_ips=link_local_ips,
+            driver_opt=driver_opt, mac_address=mac_address,
         )  # fmt: skip
 
     def disconnect(self, container: str | HasId, *, force: bool = False) -> None:
@@ -189,8 +235,20 @@ class Network(Model["NetworkInspect", "NetworkCollection"]):
 class NetworkCollection:
     """``client.networks``: docker-py's high-level network calls; ``.api`` is the low level."""
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, containers: ContainerCollection | None = None) -> None:
         self.api = NetworksAPI(transport)
+        self._containers = containers
+
+    def container_collection(self) -> ContainerCollection:
+        """The container collection ``Network.containers`` builds its objects with
+        (the client's; made on first use for a collection built on its own)."""
+        if self._containers is None:
+            from dockersdk.api.containers import ContainerCollection
+            from dockersdk.api.images import ImageCollection
+
+            transport = self.api._transport
+            self._containers = ContainerCollection(transport, ImageCollection(transport))
+        return self._containers
 
     def create(
         self,
@@ -204,21 +262,29 @@ class NetworkCollection:
         enable_ipv6: bool | None = None,
         ingress: bool | None = None,
         scope: str | None = None,
+        check_duplicate: bool | None = None,
     ) -> Network:
         """Create the network ``name``: ``driver`` (``bridge`` by default), driver
         ``options``, ``ipam`` configuration, ``internal`` (no outside access),
         ``labels``, ``attachable`` and ``ingress`` (swarm), ``enable_ipv6``,
-        ``scope`` (``local``, ``swarm``, ``global``)."""
+        ``scope`` (``local``, ``swarm``, ``global``), ``check_duplicate`` (default
+        true: a second network with the same name is refused).
+
+        ``enable_ipv6`` defaults to ``None`` (not sent: the daemon decides),
+        where docker-py's ``False`` also leaves it out."""
         created = self.api.create(
             name, driver=driver, options=options, ipam=ipam, internal=internal, labels=labels,
             attachable=attachable, enable_ipv6=enable_ipv6, ingress=ingress, scope=scope,
+            check_duplicate=check_duplicate,
         )  # fmt: skip
         return self.get(created.id or "")
 
-    def get(self, network_id: str, *, verbose: bool | None = None) -> Network:
+    def get(
+        self, network_id: str, verbose: bool | None = None, scope: str | None = None
+    ) -> Network:
         """The network ``network_id`` (ID, prefix or name); ``verbose`` adds swarm-wide
-        detail."""
-        return Network(self.api.inspect(network_id, verbose=verbose), self)
+        detail; ``scope`` (``local``, ``swarm``, ``global``) restricts the lookup."""
+        return Network(self.api.inspect(network_id, verbose=verbose, scope=scope), self)
 
     def list(
         self,

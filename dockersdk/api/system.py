@@ -47,6 +47,17 @@ _VOLUME_PRUNE_ALL_SINCE: Final = (1, 42)
 _LABEL_FILTERS: Final = ("label", "label!")
 
 
+class Event(EventMessage, kw_only=True):
+    """An event, with the three fields dockerd sent before API 1.52 beside
+    ``Action``/``Actor``: ``status`` (the action), ``id`` (the actor's ID) and
+    ``from`` (a container's image).  The API document never described them, so
+    they are declared here; docker-py code reads them (``event["status"]``)."""
+
+    status: str | None = None
+    id: str | None = None
+    from_: str | None = msgspec.field(default=None, name="from")
+
+
 @dataclass(frozen=True)
 class PingInfo:
     """What ``/_ping`` tells in its headers."""
@@ -66,6 +77,10 @@ class DiskUsage:
     A kind that was not asked for (``df(type=...)``) is ``None``; a kind asked
     for and empty is ``[]``.  ``layers_size`` is the bytes of all image layers,
     each counted once (from API 1.52 on, the images' ``TotalSize``).
+
+    docker-py code reads ``df()`` by wire name: ``df["Images"]``, ``df["LayersSize"]``
+    answer on every API version; any other key (``df["ImageUsage"]`` from 1.52)
+    reads the daemon's answer as it came (``wire``).
     """
 
     layers_size: int | None
@@ -73,6 +88,7 @@ class DiskUsage:
     containers: list[ContainerSummary] | None
     volumes: list[Volume] | None
     build_cache: list[BuildCache] | None
+    wire: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def images_size(self) -> int:
@@ -98,8 +114,11 @@ class DiskUsage:
 
     def __getitem__(self, key: str) -> Any:
         """docker-py's reads of ``df()`` by wire name: ``df["Images"]``, ``df["LayersSize"]``."""
+        attribute = _DISK_USAGE_WIRE_NAMES.get(key)
+        if attribute is not None:
+            return getattr(self, attribute)
         try:
-            return getattr(self, _DISK_USAGE_WIRE_NAMES[key])
+            return self.wire[key]
         except KeyError:
             raise KeyError(key) from None
 
@@ -207,7 +226,7 @@ class SystemAPI(APIGroup):
         *,
         type: EventType | Iterable[EventType] | None = ...,
         action: str | Iterable[str] | None = ...,
-    ) -> Stream[EventMessage]: ...
+    ) -> Stream[Event]: ...
     @overload
     def events(
         self,
@@ -228,9 +247,10 @@ class SystemAPI(APIGroup):
         *,
         type: EventType | Iterable[EventType] | None = None,
         action: str | Iterable[str] | None = None,
-    ) -> Stream[EventMessage] | Stream[bytes]:
+    ) -> Stream[Event] | Stream[bytes]:
         """The daemon's events as they happen (or those between ``since`` and
-        ``until``, after which the stream ends), as typed ``EventMessage``.
+        ``until``, after which the stream ends), as typed ``Event`` (an
+        ``EventMessage`` with the pre-1.52 ``status``/``id``/``from``).
 
         ``since``/``until``: a datetime, a unix timestamp, or a duration such as
         "10m" counting back from now.  ``filters`` maps a filter name to a value
@@ -246,7 +266,7 @@ class SystemAPI(APIGroup):
         }
         if decode:
             return self._json_stream(
-                "GET", "/events", EventMessage, params=params, operation="SystemEvents"
+                "GET", "/events", Event, params=params, operation="SystemEvents"
             )
         raw = self._json_stream(
             "GET", "/events", msgspec.Raw, params=params, operation="SystemEvents"
@@ -279,6 +299,7 @@ class SystemAPI(APIGroup):
         if wanted is None:
             return usage
         return DiskUsage(
+            wire=body,
             layers_size=usage.layers_size if "image" in wanted else None,
             images=usage.images if "image" in wanted else None,
             containers=usage.containers if "container" in wanted else None,
@@ -366,6 +387,7 @@ def _usage_from_lists(body: Mapping[str, Any]) -> DiskUsage:
     fields are read from the JSON and each item is converted to its model.
     """
     return DiskUsage(
+        wire=body,
         layers_size=body.get("LayersSize"),
         images=_items(body.get("Images"), ImageSummary) or [],
         containers=_items(body.get("Containers"), ContainerSummary) or [],
@@ -385,6 +407,7 @@ def _usage_from_summaries(body: Mapping[str, Any]) -> DiskUsage:
 
     images = body.get("ImageUsage") or {}
     return DiskUsage(
+        wire=body,
         layers_size=images.get("TotalSize", body.get("LayersSize")),
         images=kind("ImageUsage", ImageSummary),
         containers=kind("ContainerUsage", ContainerSummary),
@@ -397,6 +420,7 @@ __all__ = [
     "DISK_USAGE_TYPES",
     "DiskUsage",
     "DiskUsageType",
+    "Event",
     "EventType",
     "PingInfo",
     "PruneReport",

@@ -72,6 +72,11 @@ class Volume(Model["VolumeModel", "VolumeCollection"]):
         return self.attrs.name or ""
 
     @property
+    def short_id(self) -> str:
+        """The first 12 characters of the name (docker-py's ``short_id``)."""
+        return self.id[:12]
+
+    @property
     def name(self) -> str:
         """The volume's name."""
         return self.attrs.name or ""
@@ -90,7 +95,7 @@ class Volume(Model["VolumeModel", "VolumeCollection"]):
         self.collection.api.remove(self.name, force=force)
 
     def __repr__(self) -> str:
-        return f"<Volume: {self.name[:12]}>"
+        return f"<Volume: {self.short_id}>"
 
 
 class VolumeCollection:
@@ -110,9 +115,9 @@ class VolumeCollection:
         default) with its ``driver_opts``, and ``labels``."""
         return Volume(self.api.create(name, driver, driver_opts, labels), self)
 
-    def get(self, name: str) -> Volume:
-        """The volume called ``name``."""
-        return Volume(self.api.inspect(name), self)
+    def get(self, volume_id: str) -> Volume:
+        """The volume called ``volume_id`` (a volume's ID is its name, as in docker-py)."""
+        return Volume(self.api.inspect(volume_id), self)
 
     def list(self, filters: Mapping[str, Any] | None = None) -> builtins.list[Volume]:
         """Volumes; ``filters``: ``name``, ``label``, ``dangling``, ``driver``."""

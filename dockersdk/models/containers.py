@@ -24,6 +24,7 @@ from dockersdk.models._generated import (
     ContainerUpdateResponse,
     FilesystemChange,
 )
+from dockersdk.models._wire import WireStruct
 from dockersdk.streams import STDERR, STDOUT, Stream
 from dockersdk.streams import demux as demux_frames
 
@@ -37,11 +38,12 @@ _GO_MODE_DIR = 1 << 31
 _GO_MODE_SYMLINK = 1 << 27
 
 
-class PathStat(msgspec.Struct, kw_only=True):
+class PathStat(WireStruct, kw_only=True, omit_defaults=False):
     """What a path in a container is: the ``X-Docker-Container-Path-Stat`` header.
 
     Declared here because the API document describes the header only as a
-    base64 string.  ``mode`` is Go's ``os.FileMode`` (type bits on top).
+    base64 string.  ``mode`` is Go's ``os.FileMode`` (type bits on top).  Reads
+    by wire name (``stat["size"]``, ``stat["linkTarget"]``) work as on docker-py's dict.
     """
 
     name: str
@@ -147,12 +149,28 @@ class Container:
         *,
         summary: ContainerSummary | None = None,
         inspect: ContainerInspectResponse | None = None,
+        raw: bytes | None = None,
     ) -> None:
         if summary is None and inspect is None:
             raise ValueError("a Container needs a summary or an inspect answer")
         self.collection = collection
         self._summary = summary
         self._inspect = inspect
+        # The inspect answer's JSON as received, for ``attrs``: the model keeps only
+        # the current API's fields, an older daemon sends more (NetworkSettings.IPAddress).
+        self._raw = raw
+
+    @classmethod
+    def inspected(cls, collection: ContainerCollection, raw: bytes) -> Container:
+        """A container from the JSON bytes of an inspect answer."""
+        return cls(
+            collection, inspect=msgspec.json.decode(raw, type=ContainerInspectResponse), raw=raw
+        )
+
+    def _fetch(self) -> ContainerInspectResponse:
+        self._raw = self.collection.api.inspect_bytes(self.id)
+        self._inspect = msgspec.json.decode(self._raw, type=ContainerInspectResponse)
+        return self._inspect
 
     # -- identity and state ----------------------------------------------------
 
@@ -202,13 +220,17 @@ class Container:
     def inspect(self) -> ContainerInspectResponse:
         """The inspect answer (fetched on first use for list results)."""
         if self._inspect is None:
-            self._inspect = self.collection.api.inspect(self.id)
+            return self._fetch()
         return self._inspect
 
     @property
     def attrs(self) -> dict[str, Any]:
-        """The inspect answer as a dict, as docker-py's ``attrs``."""
-        result: dict[str, Any] = msgspec.to_builtins(self.inspect)
+        """The inspect answer as a dict, exactly as the daemon sent it (docker-py's
+        ``attrs``, with every field of the daemon's API version)."""
+        model = self.inspect
+        result: dict[str, Any] = (
+            msgspec.to_builtins(model) if self._raw is None else msgspec.json.decode(self._raw)
+        )
         return result
 
     @property
@@ -235,7 +257,7 @@ class Container:
 
     def reload(self) -> None:
         """Fetch the current state (inspect)."""
-        self._inspect = self.collection.api.inspect(self.id)
+        self._fetch()
         self._summary = None
 
     # -- lifecycle --------------------------------------------------------------------
@@ -251,7 +273,9 @@ class Container:
     def restart(self, timeout: int | None = None) -> None:
         """Stop (as :meth:`stop`), then start.
 
-        ``timeout``: seconds to wait for the stop before killing.
+        ``timeout``: seconds to wait for the stop before killing; ``None`` (the
+        default) is the container's own stop timeout (10 s unless ``stop_timeout``
+        was set), where docker-py sends 10 whatever the container says.
         """
         self.collection.api.restart(self.id, timeout=timeout)
 
@@ -451,6 +475,12 @@ class Container:
         """One typed sample, or with ``stream`` a sample per second (typed, or
         raw JSON bytes when ``decode`` is false).  See ``cpu_percent`` and
         ``memory_usage`` for what ``docker stats`` shows.
+
+        Differs from docker-py on purpose: docker-py's bare ``stats()`` is an
+        endless stream of raw JSON bytes; here it is one sample (readable by
+        wire name, ``s["memory_stats"]["usage"]``, as docker-py's
+        ``stats(stream=False)`` dict).  Migrated ``stats(decode=True,
+        stream=True)`` and ``stats(stream=False)`` read the same data.
 
         ``one_shot`` asks for a single sample without waiting for a second one to
         compute CPU usage.

@@ -87,7 +87,9 @@ def _extra_hosts(value: Any) -> list[str]:
     return _str_list("extra_hosts")(value)  # type: ignore[no-any-return]
 
 
-def _links(value: Any) -> list[str]:
+def normalize_links(value: Any) -> list[str]:
+    """Legacy links as dockerd takes them (``name:alias``), from docker-py's forms:
+    ``{name: alias}``, ``[(name, alias)]`` or ``["name:alias"]`` (sorted, as docker-py)."""
     pairs = (
         value.items()
         if isinstance(value, Mapping)
@@ -145,7 +147,7 @@ FIELDS: dict[str, tuple[str, Converter, bool]] = {
     "storage_opt": ("StorageOpt", _string_map("storage_opt"), True),
     "volumes_from": ("VolumesFrom", _volumes_from, True),
     "group_add": ("GroupAdd", _str_list("group_add"), False),
-    "links": ("Links", _links, True),
+    "links": ("Links", normalize_links, True),
     "extra_hosts": ("ExtraHosts", _extra_hosts, True),
     "cgroup_parent": ("CgroupParent", _str("cgroup_parent"), True),
     "cgroupns": ("CgroupnsMode", _str("cgroupns"), False),

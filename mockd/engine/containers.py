@@ -1335,7 +1335,9 @@ class ContainerStore:
                     c.fs, path, io.BytesIO(data), no_overwrite_dir_non_dir=no_overwrite_dir_non_dir
                 )
         except TarSafetyError as err:
-            raise InvalidParameter(str(err)) from None
+            # dockerd's words; its status is 500, ours 400: the client sent a bad archive
+            reason = str(err).removeprefix("invalid tar archive: ")
+            raise InvalidParameter(f"Error processing tar file(exit status 1): {reason}") from None
         except OSError as err:
             raise InvalidParameter(str(err)) from None
         self.event(c, "extract-to-dir", path=path)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from dockersdk.models import _generated as models
-from mockd.errors import InvalidParameter, SystemError_, Unauthorized
+from mockd.errors import InvalidParameter, SystemError_
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, json_response
 from mockd.registry_client import AuthConfig, Session, is_insecure
@@ -51,10 +51,9 @@ def check_login(domain: str, auth: AuthConfig, insecure_registries: tuple[str, .
     session = Session(domain, auth, insecure=is_insecure(domain, insecure_registries))
     url = f"{session.base}/v2/"
     try:
-        try:
-            response = session.request("GET", "/v2/", scope="")
-        except Unauthorized as exc:  # the token server refused the credentials
-            raise Unauthorized(f'Get "{url}": {exc.message}') from None
+        # A token server's refusal raises Unauthorized, already worded as dockerd's
+        # ``Get "<url>": unauthorized: ...``.
+        response = session.request("GET", "/v2/", scope="")
         if response.status_code == 200:
             return ""
         challenge = response.headers.get("WWW-Authenticate", "")

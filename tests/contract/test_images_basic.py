@@ -157,7 +157,7 @@ def test_sdk_high_level(docker: Backend, busybox: str) -> None:
     client = docker.client()
     image = client.images.get("busybox")
     assert image.id == busybox and "busybox:latest" in image.tags
-    assert image.short_id == busybox[:17]
+    assert image.short_id == busybox[:19]
     repo = unique_repo()
     image.tag(repo, "sdk")
     docker.track("image", f"{repo}:sdk")

@@ -29,7 +29,7 @@ def test_inspect_and_high_level_get(client: dockersdk.DockerClient) -> None:
     responses.get(f"{BASE}/images/busybox/json", json=INSPECT)
     image = client.images.get("busybox")
     assert image.id == ID and image.tags == ["busybox:latest"]
-    assert image.short_id == "sha256:" + "ab" * 5
+    assert image.short_id == "sha256:" + "ab" * 6
     assert image.attrs.config is not None and image.attrs.config.cmd == ["sh"]
 
 

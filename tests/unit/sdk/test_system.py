@@ -12,7 +12,8 @@ import responses
 
 import dockersdk
 from dockersdk import DockerClient
-from dockersdk.models import EventMessage, SystemInfo, SystemVersion
+from dockersdk.api.system import Event
+from dockersdk.models import SystemInfo, SystemVersion
 
 BASE = "http://docker.test:2375"
 
@@ -98,7 +99,7 @@ def test_events_are_typed_and_parameters_encoded(
     since = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
     with client.events(since=since, until=1700000002.5, filters={"type": "container"}) as stream:
         events = list(stream)
-    assert events[0] == EventMessage(
+    assert events[0] == Event(
         type="container",
         action="start",
         actor=dockersdk.models.EventActor(id="c1", attributes={"name": "a"}),
