@@ -8,7 +8,9 @@ Usage::
 Writes ``OUT_DIR/engine-api.json``: the upstream Swagger 2.0 document reduced to
 its facts (paths, operations, parameters, status codes, schemas), with all prose
 dropped, plus the project's own ``x-mockd-*`` annotations (stream framing,
-connection hijacking, path parameters that may contain slashes).
+connection hijacking, path parameters that may contain slashes).  With
+``--history``, the definitions also get back the properties earlier versions had
+(``x-mockd-absent-from``), since daemons of those versions still send them.
 
 With ``--history``, also writes ``OUT_DIR/field-versions.json``: for every
 operation, operation query parameter and definition property, the first of the
@@ -163,8 +165,64 @@ def tag_names(upstream: dict[str, Any]) -> list[str]:
     return names + sorted(used - set(names))
 
 
-def derive_document(upstream: dict[str, Any]) -> dict[str, Any]:
+def restore_removed(definitions: dict[str, Any], history: Iterable[dict[str, Any]]) -> None:
+    """Put back, into ``definitions``, the properties earlier API versions had and
+    this one dropped, each marked ``x-mockd-absent-from``: the first of the given
+    versions that lacks it (it went at that version or between it and the one before).
+
+    Daemons of those versions still send them (``NetworkSettings.IPAddress`` at
+    1.41), so the models must decode them; the mock sends them only below that
+    version.  Definitions such properties refer to that are gone come back too.
+    """
+    newest_first = sorted(history, key=lambda d: version_key(str(d["info"]["version"])))[::-1]
+    gone_since: dict[str, str] = {}  # a property's key -> the version that dropped it
+    next_version = {
+        str(older["info"]["version"]): str(newer["info"]["version"])
+        for newer, older in zip(newest_first, newest_first[1:], strict=False)
+    }
+    first = str(newest_first[0]["info"]["version"]) if newest_first else ""
+    pending = list(definitions)
+    while pending:
+        name = pending.pop()
+        schema = definitions[name]
+        properties = schema.get("properties")
+        if not isinstance(properties, dict):
+            continue
+        for older in newest_first[1:]:
+            old_schema = older["definitions"].get(name) or {}
+            for prop, sub in (old_schema.get("properties") or {}).items():
+                if prop in properties:
+                    continue
+                removed_in = gone_since.setdefault(
+                    f"{name}.{prop}", next_version.get(str(older["info"]["version"]), first)
+                )
+                properties[prop] = {**strip_prose(sub), "x-mockd-absent-from": removed_in}
+                for ref in _refs(sub):
+                    if ref not in definitions and ref in older["definitions"]:
+                        definitions[ref] = {
+                            **strip_prose(older["definitions"][ref]),
+                            "x-mockd-absent-from": removed_in,
+                        }
+                        pending.append(ref)
+
+
+def _refs(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"].rsplit("/", 1)[-1]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def derive_document(
+    upstream: dict[str, Any], history: Iterable[dict[str, Any]] = ()
+) -> dict[str, Any]:
     version = str(upstream["info"]["version"])
+    definitions = {name: strip_prose(s) for name, s in upstream["definitions"].items()}
+    restore_removed(definitions, [upstream, *history])
     paths: dict[str, Any] = {}
     for path, item in upstream["paths"].items():
         paths[path] = {m: derive_operation(op) for m, op in item.items() if m in HTTP_METHODS}
@@ -177,7 +235,7 @@ def derive_document(upstream: dict[str, Any]) -> dict[str, Any]:
         "consumes": upstream.get("consumes", []),
         "tags": [{"name": name} for name in tag_names(upstream)],
         "paths": paths,
-        "definitions": {name: strip_prose(s) for name, s in upstream["definitions"].items()},
+        "definitions": dict(sorted(definitions.items())),
         "x-mockd-derived-from": f"upstream Engine API {version}",
     }
 
@@ -310,10 +368,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     upstream = load_yaml(args.upstream)
+    docs = [load_yaml(p) for p in args.history if p.resolve() != args.upstream.resolve()]
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(args.out_dir / "engine-api.json", derive_document(upstream))
+    write_json(args.out_dir / "engine-api.json", derive_document(upstream, docs))
     if args.history:
-        docs = [load_yaml(p) for p in args.history if p.resolve() != args.upstream.resolve()]
         write_json(args.out_dir / "field-versions.json", field_versions([*docs, upstream]))
 
 

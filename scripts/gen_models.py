@@ -200,9 +200,12 @@ class Generator:
                 attr, n = f"{base}_{n}", n + 1
             used.add(attr)
             annotation = self.type_of(sub, name + pascal(wire), f"{origin}.{wire}")
-            comment = ""
+            notes = []
             if "enum" in sub:
-                comment = "one of: " + ", ".join(py_literal(v) for v in sub["enum"])
+                notes.append("one of: " + ", ".join(py_literal(v) for v in sub["enum"]))
+            if "x-mockd-absent-from" in sub:
+                notes.append(f"older daemons only: absent from API {sub['x-mockd-absent-from']}")
+            comment = "; ".join(notes)
             struct.fields.append(Field(attr, wire, annotation, comment))
         return name
 

@@ -53,6 +53,8 @@ class AttestationStatement(WireStruct, kw_only=True, omit_defaults=True):
 class AuthConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``AuthConfig``."""
 
+    # older daemons only: absent from API 1.55
+    email: str | None = None
     password: str | None = None
     serveraddress: str | None = None
     username: str | None = None
@@ -73,6 +75,8 @@ class BuildCache(WireStruct, kw_only=True, omit_defaults=True):
     id: str | None = msgspec.field(default=None, name="ID")
     in_use: bool | None = msgspec.field(default=None, name="InUse")
     last_used_at: str | None = msgspec.field(default=None, name="LastUsedAt")
+    # older daemons only: absent from API 1.44
+    parent: str | None = msgspec.field(default=None, name="Parent")
     parents: list[str] | None = msgspec.field(default=None, name="Parents")
     shared: bool | None = msgspec.field(default=None, name="Shared")
     size: int | None = msgspec.field(default=None, name="Size")
@@ -102,8 +106,12 @@ class BuildInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``BuildInfo``."""
 
     aux: ImageID | None = None
+    # older daemons only: absent from API 1.55
+    error: str | None = None
     error_detail: ErrorDetail | None = msgspec.field(default=None, name="errorDetail")
     id: str | None = None
+    # older daemons only: absent from API 1.55
+    progress: str | None = None
     progress_detail: ProgressDetail | None = msgspec.field(default=None, name="progressDetail")
     status: str | None = None
     stream: str | None = None
@@ -221,6 +229,8 @@ class ClusterVolumeSpecAccessModeSecretsItem(WireStruct, kw_only=True, omit_defa
 class Commit(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``Commit``."""
 
+    # older daemons only: absent from API 1.55
+    expected: str | None = msgspec.field(default=None, name="Expected")
     id: str | None = msgspec.field(default=None, name="ID")
 
 
@@ -316,6 +326,8 @@ class ContainerConfig(WireStruct, kw_only=True, omit_defaults=True):
     hostname: str | None = msgspec.field(default=None, name="Hostname")
     image: str | None = msgspec.field(default=None, name="Image")
     labels: dict[str, str] | None = msgspec.field(default=None, name="Labels")
+    # older daemons only: absent from API 1.55
+    mac_address: str | None = msgspec.field(default=None, name="MacAddress")
     network_disabled: bool | None = msgspec.field(default=None, name="NetworkDisabled")
     on_build: list[str] | None = msgspec.field(default=None, name="OnBuild")
     open_stdin: bool | None = msgspec.field(default=None, name="OpenStdin")
@@ -348,6 +360,8 @@ class ContainerCreateBody(WireStruct, kw_only=True, omit_defaults=True):
     hostname: str | None = msgspec.field(default=None, name="Hostname")
     image: str | None = msgspec.field(default=None, name="Image")
     labels: dict[str, str] | None = msgspec.field(default=None, name="Labels")
+    # older daemons only: absent from API 1.55
+    mac_address: str | None = msgspec.field(default=None, name="MacAddress")
     network_disabled: bool | None = msgspec.field(default=None, name="NetworkDisabled")
     networking_config: NetworkingConfig | None = msgspec.field(
         default=None, name="NetworkingConfig"
@@ -614,6 +628,10 @@ class ContainerUpdateBody(WireStruct, kw_only=True, omit_defaults=True):
     io_maximum_bandwidth: int | None = msgspec.field(default=None, name="IOMaximumBandwidth")
     io_maximum_i_ops: int | None = msgspec.field(default=None, name="IOMaximumIOps")
     init: bool | None = msgspec.field(default=None, name="Init")
+    # older daemons only: absent from API 1.44
+    kernel_memory: int | None = msgspec.field(default=None, name="KernelMemory")
+    # older daemons only: absent from API 1.55
+    kernel_memory_tcp: int | None = msgspec.field(default=None, name="KernelMemoryTCP")
     memory: int | None = msgspec.field(default=None, name="Memory")
     memory_reservation: int | None = msgspec.field(default=None, name="MemoryReservation")
     memory_swap: int | None = msgspec.field(default=None, name="MemorySwap")
@@ -688,8 +706,12 @@ class ContainersDiskUsage(WireStruct, kw_only=True, omit_defaults=True):
 class CreateImageInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``CreateImageInfo``."""
 
+    # older daemons only: absent from API 1.55
+    error: str | None = None
     error_detail: ErrorDetail | None = msgspec.field(default=None, name="errorDetail")
     id: str | None = None
+    # older daemons only: absent from API 1.55
+    progress: str | None = None
     progress_detail: ProgressDetail | None = msgspec.field(default=None, name="progressDetail")
     status: str | None = None
 
@@ -991,6 +1013,10 @@ class HostConfig(WireStruct, kw_only=True, omit_defaults=True):
     ipc_mode: str | None = msgspec.field(default=None, name="IpcMode")
     # one of: "default", "process", "hyperv", ""
     isolation: str | None = msgspec.field(default=None, name="Isolation")
+    # older daemons only: absent from API 1.44
+    kernel_memory: int | None = msgspec.field(default=None, name="KernelMemory")
+    # older daemons only: absent from API 1.55
+    kernel_memory_tcp: int | None = msgspec.field(default=None, name="KernelMemoryTCP")
     links: list[str] | None = msgspec.field(default=None, name="Links")
     log_config: HostConfigLogConfig | None = msgspec.field(default=None, name="LogConfig")
     masked_paths: list[str] | None = msgspec.field(default=None, name="MaskedPaths")
@@ -1090,17 +1116,41 @@ class ImageConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``ImageConfig``."""
 
     args_escaped: bool | None = msgspec.field(default=None, name="ArgsEscaped")
+    # older daemons only: absent from API 1.55
+    attach_stderr: bool | None = msgspec.field(default=None, name="AttachStderr")
+    # older daemons only: absent from API 1.55
+    attach_stdin: bool | None = msgspec.field(default=None, name="AttachStdin")
+    # older daemons only: absent from API 1.55
+    attach_stdout: bool | None = msgspec.field(default=None, name="AttachStdout")
     cmd: list[str] | None = msgspec.field(default=None, name="Cmd")
+    # older daemons only: absent from API 1.55
+    domainname: str | None = msgspec.field(default=None, name="Domainname")
     entrypoint: list[str] | None = msgspec.field(default=None, name="Entrypoint")
     env: list[str] | None = msgspec.field(default=None, name="Env")
     exposed_ports: dict[str, dict[str, Any]] | None = msgspec.field(
         default=None, name="ExposedPorts"
     )
     healthcheck: HealthConfig | None = msgspec.field(default=None, name="Healthcheck")
+    # older daemons only: absent from API 1.55
+    hostname: str | None = msgspec.field(default=None, name="Hostname")
+    # older daemons only: absent from API 1.55
+    image: str | None = msgspec.field(default=None, name="Image")
     labels: dict[str, str] | None = msgspec.field(default=None, name="Labels")
+    # older daemons only: absent from API 1.55
+    mac_address: str | None = msgspec.field(default=None, name="MacAddress")
+    # older daemons only: absent from API 1.55
+    network_disabled: bool | None = msgspec.field(default=None, name="NetworkDisabled")
     on_build: list[str] | None = msgspec.field(default=None, name="OnBuild")
+    # older daemons only: absent from API 1.55
+    open_stdin: bool | None = msgspec.field(default=None, name="OpenStdin")
     shell: list[str] | None = msgspec.field(default=None, name="Shell")
+    # older daemons only: absent from API 1.55
+    stdin_once: bool | None = msgspec.field(default=None, name="StdinOnce")
     stop_signal: str | None = msgspec.field(default=None, name="StopSignal")
+    # older daemons only: absent from API 1.55
+    stop_timeout: int | None = msgspec.field(default=None, name="StopTimeout")
+    # older daemons only: absent from API 1.55
+    tty: bool | None = msgspec.field(default=None, name="Tty")
     user: str | None = msgspec.field(default=None, name="User")
     volumes: dict[str, dict[str, Any]] | None = msgspec.field(default=None, name="Volumes")
     working_dir: str | None = msgspec.field(default=None, name="WorkingDir")
@@ -1137,8 +1187,14 @@ class ImageInspect(WireStruct, kw_only=True, omit_defaults=True):
     author: str | None = msgspec.field(default=None, name="Author")
     comment: str | None = msgspec.field(default=None, name="Comment")
     config: ImageConfig | None = msgspec.field(default=None, name="Config")
+    # older daemons only: absent from API 1.47
+    container: str | None = msgspec.field(default=None, name="Container")
+    # older daemons only: absent from API 1.47
+    container_config: ContainerConfig | None = msgspec.field(default=None, name="ContainerConfig")
     created: str | None = msgspec.field(default=None, name="Created")
     descriptor: OCIDescriptor | None = msgspec.field(default=None, name="Descriptor")
+    # older daemons only: absent from API 1.55
+    docker_version: str | None = msgspec.field(default=None, name="DockerVersion")
     graph_driver: DriverData | None = msgspec.field(default=None, name="GraphDriver")
     id: str | None = msgspec.field(default=None, name="Id")
     identity: Identity | None = msgspec.field(default=None, name="Identity")
@@ -1146,11 +1202,15 @@ class ImageInspect(WireStruct, kw_only=True, omit_defaults=True):
     metadata: ImageInspectMetadata | None = msgspec.field(default=None, name="Metadata")
     os: str | None = msgspec.field(default=None, name="Os")
     os_version: str | None = msgspec.field(default=None, name="OsVersion")
+    # older daemons only: absent from API 1.55
+    parent: str | None = msgspec.field(default=None, name="Parent")
     repo_digests: list[str] | None = msgspec.field(default=None, name="RepoDigests")
     repo_tags: list[str] | None = msgspec.field(default=None, name="RepoTags")
     root_fs: ImageInspectRootFS | None = msgspec.field(default=None, name="RootFS")
     size: int | None = msgspec.field(default=None, name="Size")
     variant: str | None = msgspec.field(default=None, name="Variant")
+    # older daemons only: absent from API 1.44
+    virtual_size: int | None = msgspec.field(default=None, name="VirtualSize")
 
 
 class ImageInspectMetadata(WireStruct, kw_only=True, omit_defaults=True):
@@ -1242,6 +1302,8 @@ class ImageSummary(WireStruct, kw_only=True, omit_defaults=True):
     repo_tags: list[str] | None = msgspec.field(default=None, name="RepoTags")
     shared_size: int | None = msgspec.field(default=None, name="SharedSize")
     size: int | None = msgspec.field(default=None, name="Size")
+    # older daemons only: absent from API 1.44
+    virtual_size: int | None = msgspec.field(default=None, name="VirtualSize")
 
 
 class ImagesDiskUsage(WireStruct, kw_only=True, omit_defaults=True):
@@ -1370,6 +1432,8 @@ class Network(WireStruct, kw_only=True, omit_defaults=True):
     attachable: bool | None = msgspec.field(default=None, name="Attachable")
     config_from: ConfigReference | None = msgspec.field(default=None, name="ConfigFrom")
     config_only: bool | None = msgspec.field(default=None, name="ConfigOnly")
+    # older daemons only: absent from API 1.55
+    containers: dict[str, NetworkContainer] | None = msgspec.field(default=None, name="Containers")
     created: str | None = msgspec.field(default=None, name="Created")
     driver: str | None = msgspec.field(default=None, name="Driver")
     enable_ipv4: bool | None = msgspec.field(default=None, name="EnableIPv4")
@@ -1405,6 +1469,16 @@ class NetworkConnectRequest(WireStruct, kw_only=True, omit_defaults=True):
 
     container: str | None = msgspec.field(default=None, name="Container")
     endpoint_config: EndpointSettings | None = msgspec.field(default=None, name="EndpointConfig")
+
+
+class NetworkContainer(WireStruct, kw_only=True, omit_defaults=True):
+    """Schema ``NetworkContainer``."""
+
+    endpoint_id: str | None = msgspec.field(default=None, name="EndpointID")
+    ipv4_address: str | None = msgspec.field(default=None, name="IPv4Address")
+    ipv6_address: str | None = msgspec.field(default=None, name="IPv6Address")
+    mac_address: str | None = msgspec.field(default=None, name="MacAddress")
+    name: str | None = msgspec.field(default=None, name="Name")
 
 
 class NetworkCreateBody(WireStruct, kw_only=True, omit_defaults=True):
@@ -1472,10 +1546,44 @@ class NetworkPruneResponse(WireStruct, kw_only=True, omit_defaults=True):
 class NetworkSettings(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``NetworkSettings``."""
 
+    # older daemons only: absent from API 1.55
+    bridge: str | None = msgspec.field(default=None, name="Bridge")
+    # older daemons only: absent from API 1.55
+    endpoint_id: str | None = msgspec.field(default=None, name="EndpointID")
+    # older daemons only: absent from API 1.55
+    gateway: str | None = msgspec.field(default=None, name="Gateway")
+    # older daemons only: absent from API 1.55
+    global_ipv6_address: str | None = msgspec.field(default=None, name="GlobalIPv6Address")
+    # older daemons only: absent from API 1.55
+    global_ipv6_prefix_len: int | None = msgspec.field(default=None, name="GlobalIPv6PrefixLen")
+    # older daemons only: absent from API 1.55
+    hairpin_mode: bool | None = msgspec.field(default=None, name="HairpinMode")
+    # older daemons only: absent from API 1.55
+    ip_address: str | None = msgspec.field(default=None, name="IPAddress")
+    # older daemons only: absent from API 1.55
+    ip_prefix_len: int | None = msgspec.field(default=None, name="IPPrefixLen")
+    # older daemons only: absent from API 1.55
+    ipv6_gateway: str | None = msgspec.field(default=None, name="IPv6Gateway")
+    # older daemons only: absent from API 1.55
+    link_local_ipv6_address: str | None = msgspec.field(default=None, name="LinkLocalIPv6Address")
+    # older daemons only: absent from API 1.55
+    link_local_ipv6_prefix_len: int | None = msgspec.field(
+        default=None, name="LinkLocalIPv6PrefixLen"
+    )
+    # older daemons only: absent from API 1.55
+    mac_address: str | None = msgspec.field(default=None, name="MacAddress")
     networks: dict[str, EndpointSettings] | None = msgspec.field(default=None, name="Networks")
     ports: PortMap | None = msgspec.field(default=None, name="Ports")
     sandbox_id: str | None = msgspec.field(default=None, name="SandboxID")
     sandbox_key: str | None = msgspec.field(default=None, name="SandboxKey")
+    # older daemons only: absent from API 1.55
+    secondary_ip_addresses: list[Address] | None = msgspec.field(
+        default=None, name="SecondaryIPAddresses"
+    )
+    # older daemons only: absent from API 1.55
+    secondary_ipv6_addresses: list[Address] | None = msgspec.field(
+        default=None, name="SecondaryIPv6Addresses"
+    )
 
 
 class NetworkStatus(WireStruct, kw_only=True, omit_defaults=True):
@@ -1490,6 +1598,8 @@ class NetworkSummary(WireStruct, kw_only=True, omit_defaults=True):
     attachable: bool | None = msgspec.field(default=None, name="Attachable")
     config_from: ConfigReference | None = msgspec.field(default=None, name="ConfigFrom")
     config_only: bool | None = msgspec.field(default=None, name="ConfigOnly")
+    # older daemons only: absent from API 1.55
+    containers: dict[str, NetworkContainer] | None = msgspec.field(default=None, name="Containers")
     created: str | None = msgspec.field(default=None, name="Created")
     driver: str | None = msgspec.field(default=None, name="Driver")
     enable_ipv4: bool | None = msgspec.field(default=None, name="EnableIPv4")
@@ -1796,7 +1906,11 @@ class PullIdentity(WireStruct, kw_only=True, omit_defaults=True):
 class PushImageInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``PushImageInfo``."""
 
+    # older daemons only: absent from API 1.55
+    error: str | None = None
     error_detail: ErrorDetail | None = msgspec.field(default=None, name="errorDetail")
+    # older daemons only: absent from API 1.55
+    progress: str | None = None
     progress_detail: ProgressDetail | None = msgspec.field(default=None, name="progressDetail")
     status: str | None = None
 
@@ -1804,6 +1918,14 @@ class PushImageInfo(WireStruct, kw_only=True, omit_defaults=True):
 class RegistryServiceConfig(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``RegistryServiceConfig``."""
 
+    # older daemons only: absent from API 1.55
+    allow_nondistributable_artifacts_cidrs: list[str] | None = msgspec.field(
+        default=None, name="AllowNondistributableArtifactsCIDRs"
+    )
+    # older daemons only: absent from API 1.55
+    allow_nondistributable_artifacts_hostnames: list[str] | None = msgspec.field(
+        default=None, name="AllowNondistributableArtifactsHostnames"
+    )
     index_configs: dict[str, IndexInfo] | None = msgspec.field(default=None, name="IndexConfigs")
     insecure_registry_cidrs: list[str] | None = msgspec.field(
         default=None, name="InsecureRegistryCIDRs"
@@ -1856,6 +1978,10 @@ class Resources(WireStruct, kw_only=True, omit_defaults=True):
     io_maximum_bandwidth: int | None = msgspec.field(default=None, name="IOMaximumBandwidth")
     io_maximum_i_ops: int | None = msgspec.field(default=None, name="IOMaximumIOps")
     init: bool | None = msgspec.field(default=None, name="Init")
+    # older daemons only: absent from API 1.44
+    kernel_memory: int | None = msgspec.field(default=None, name="KernelMemory")
+    # older daemons only: absent from API 1.55
+    kernel_memory_tcp: int | None = msgspec.field(default=None, name="KernelMemoryTCP")
     memory: int | None = msgspec.field(default=None, name="Memory")
     memory_reservation: int | None = msgspec.field(default=None, name="MemoryReservation")
     memory_swap: int | None = msgspec.field(default=None, name="MemorySwap")
@@ -2454,6 +2580,10 @@ class SystemInfo(WireStruct, kw_only=True, omit_defaults=True):
     """Schema ``SystemInfo``."""
 
     architecture: str | None = msgspec.field(default=None, name="Architecture")
+    # older daemons only: absent from API 1.55
+    bridge_nf_ip6tables: bool | None = msgspec.field(default=None, name="BridgeNfIp6tables")
+    # older daemons only: absent from API 1.55
+    bridge_nf_iptables: bool | None = msgspec.field(default=None, name="BridgeNfIptables")
     cdi_spec_dirs: list[str] | None = msgspec.field(default=None, name="CDISpecDirs")
     cpu_set: bool | None = msgspec.field(default=None, name="CPUSet")
     cpu_shares: bool | None = msgspec.field(default=None, name="CPUShares")
@@ -2461,6 +2591,10 @@ class SystemInfo(WireStruct, kw_only=True, omit_defaults=True):
     cgroup_driver: str | None = msgspec.field(default=None, name="CgroupDriver")
     # one of: "1", "2"
     cgroup_version: str | None = msgspec.field(default=None, name="CgroupVersion")
+    # older daemons only: absent from API 1.44
+    cluster_advertise: str | None = msgspec.field(default=None, name="ClusterAdvertise")
+    # older daemons only: absent from API 1.44
+    cluster_store: str | None = msgspec.field(default=None, name="ClusterStore")
     containerd: ContainerdInfo | None = msgspec.field(default=None, name="Containerd")
     containerd_commit: Commit | None = msgspec.field(default=None, name="ContainerdCommit")
     containers: int | None = msgspec.field(default=None, name="Containers")
@@ -2495,6 +2629,10 @@ class SystemInfo(WireStruct, kw_only=True, omit_defaults=True):
     init_commit: Commit | None = msgspec.field(default=None, name="InitCommit")
     # one of: "default", "hyperv", "process", ""
     isolation: str | None = msgspec.field(default=None, name="Isolation")
+    # older daemons only: absent from API 1.44
+    kernel_memory: bool | None = msgspec.field(default=None, name="KernelMemory")
+    # older daemons only: absent from API 1.55
+    kernel_memory_tcp: bool | None = msgspec.field(default=None, name="KernelMemoryTCP")
     kernel_version: str | None = msgspec.field(default=None, name="KernelVersion")
     labels: list[str] | None = msgspec.field(default=None, name="Labels")
     live_restore_enabled: bool | None = msgspec.field(default=None, name="LiveRestoreEnabled")
@@ -3072,6 +3210,7 @@ __all__ = [
     "NetworkAttachment",
     "NetworkAttachmentConfig",
     "NetworkConnectRequest",
+    "NetworkContainer",
     "NetworkCreateBody",
     "NetworkCreateResponse",
     "NetworkDisconnectRequest",
