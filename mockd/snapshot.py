@@ -128,6 +128,7 @@ class AttachmentState(msgspec.Struct):
     aliases: list[str] = []
     ipv4: str = ""
     links: list[str] = []
+    driver_opts: dict[str, str] = {}
 
 
 class LogLine(msgspec.Struct):
@@ -270,6 +271,7 @@ def _capture_container(engine: Engine, c: Container) -> ContainerState:
             aliases=list(a.aliases),
             ipv4=str(a.ipv4) if a.ipv4 is not None else "",
             links=list(a.links),
+            driver_opts=dict(a.driver_opts),
         )
         for network_id, a in engine.networks.attachments(c.id).items()
         if network_id in names
@@ -510,7 +512,8 @@ def _restore_container(engine: Engine, saved: ContainerState, saved_at_ns: int) 
     """Recreate one container; returns whether its restart policy starts it now."""
     endpoints = {
         a.network: {"Aliases": a.aliases or None, "Links": a.links or None,
-                    "IPAMConfig": {"IPv4Address": a.ipv4} if a.ipv4 else None}
+                    "IPAMConfig": {"IPv4Address": a.ipv4} if a.ipv4 else None,
+                    "DriverOpts": a.driver_opts or None}
         for a in saved.networks
     }  # fmt: skip
     body = {

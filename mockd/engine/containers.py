@@ -502,7 +502,7 @@ class ContainerStore:
                 self.networks.connect(
                     network, cid, stored_name.lstrip("/"), aliases=settings.get("Aliases") or (),
                     ipv4=str(ipam.get("IPv4Address") or ""), links=settings.get("Links") or (),
-                    running=False,
+                    driver_opts=settings.get("DriverOpts"), running=False,
                 )  # fmt: skip
         except Exception:  # a bad endpoint config: nothing of this container stays behind
             self.networks.forget(cid)

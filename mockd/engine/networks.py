@@ -59,6 +59,7 @@ class Attachment:
     aliases: list[str] = field(default_factory=list)
     ipv4: IPv4Address | None = None  # a static address (IPAMConfig.IPv4Address)
     links: list[str] = field(default_factory=list)
+    driver_opts: dict[str, str] = field(default_factory=dict)  # EndpointConfig.DriverOpts
 
 
 @dataclass
@@ -345,6 +346,7 @@ class NetworkStore:
         aliases: Sequence[str] = (),
         ipv4: str = "",
         links: Sequence[str] = (),
+        driver_opts: Mapping[str, str] | None = None,
         running: bool = True,
     ) -> Endpoint | None:
         """Add the container to ``network``; a running one gets its endpoint now.
@@ -361,7 +363,9 @@ class NetworkStore:
                 "container cannot be disconnected from host network or connected to host network"
             )
         static = parse_address(ipv4) if ipv4 else None
-        attachment = Attachment(network.id, list(aliases), static, list(links))
+        attachment = Attachment(
+            network.id, list(aliases), static, list(links), dict(driver_opts or {})
+        )
         endpoint = None
         if running:  # a created container's address is only checked when it starts, as dockerd
             _check_static(network, attachment)
@@ -476,7 +480,7 @@ class NetworkStore:
                 "IPPrefixLen": ep.prefix_len if ep else 0,
                 "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
                 "MacAddress": ep.mac if ep else "",
-                "DriverOpts": None,
+                "DriverOpts": dict(attachment.driver_opts) or None,
             }  # fmt: skip
             if api_version >= (1, 44):
                 out[network.name]["DNSNames"] = dns_names

@@ -79,7 +79,7 @@ async def network_connect(req: Request, engine: Engine) -> Reply:
     store.connect(
         network, container_id, name,
         aliases=config.get("Aliases") or (), ipv4=str(ipam.get("IPv4Address") or ""),
-        links=config.get("Links") or (), running=running,
+        links=config.get("Links") or (), driver_opts=config.get("DriverOpts"), running=running,
     )  # fmt: skip
     return no_content(200)
 

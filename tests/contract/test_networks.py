@@ -73,3 +73,22 @@ def test_network_events_in_order(docker: Backend) -> None:
     ]
     attrs = {"name": name, "type": "bridge"}
     assert seen == [("create", network_id, attrs), ("destroy", network_id, attrs)]
+
+
+def test_endpoint_driver_opts_are_kept(docker: Backend) -> None:
+    docker.ensure_busybox()
+    client = docker.client()
+    network = client.networks.create(_name("ct-opts"))
+    docker.track("network", network.id)
+    created = docker.api("POST", "/v1.41/containers/create", json={
+        "Image": "busybox", "Cmd": ["true"],
+        "NetworkingConfig": {"EndpointsConfig": {network.name: {"DriverOpts": {"a": "1"}}}},
+        "HostConfig": {"NetworkMode": network.name},
+    })  # fmt: skip
+    assert created.status_code == 201, created.text
+    first = docker.track("container", created.json()["Id"])
+    later = docker.track("container", client.containers.create("busybox", "true").id)
+    network.connect(later, driver_opt={"k": "v"})
+    for container_id, expected in ((first, {"a": "1"}), (later, {"k": "v"})):
+        inspect = docker.api("GET", f"/v1.41/containers/{container_id}/json").json()
+        assert inspect["NetworkSettings"]["Networks"][network.name]["DriverOpts"] == expected
