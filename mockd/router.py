@@ -11,6 +11,7 @@ status and ``{"message": ...}``; nothing a handler raises escapes.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -25,11 +26,11 @@ from mockd.filters import parse_filters
 from mockd.handlers.registry import HANDLERS, Handler
 from mockd.http import Reply, Request, Response, StreamResponse, error_response, no_content
 from mockd.spec import Operation, Parameter, Spec
-from mockd.validation import ResponseValidator, ResponseViolation
 
 if TYPE_CHECKING:
     from mockd.engine import Engine
     from mockd.faults import Interceptor
+    from mockd.validation import ResponseValidator, ResponseViolation
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +57,36 @@ class Route:
 
 def compile_route(operation: Operation) -> Route:
     """``/images/{name}/json`` → ``^/images/(?P<p0>.+)/json$`` (``[^/]+`` unless greedy)."""
-    greedy = {p.name for p in operation.parameters if p.location == "path" and p.greedy}
+    greedy = frozenset(p.name for p in operation.parameters if p.location == "path" and p.greedy)
+    pattern, names = _compile_template(operation.path, greedy)
+    return Route(operation, pattern, names)
+
+
+@functools.cache
+def _compile_template(
+    template: str, greedy: frozenset[str]
+) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    # Cached: every daemon of a process routes the same document.
     names: list[str] = []
     regex = ""
-    for piece in re.split(r"(\{[^}]+\})", operation.path):
+    for piece in re.split(r"(\{[^}]+\})", template):
         if piece.startswith("{") and piece.endswith("}"):
             name = piece[1:-1]
             regex += f"(?P<p{len(names)}>{'.+' if name in greedy else '[^/]+'})"
             names.append(name)
         else:
             regex += re.escape(piece)
-    return Route(operation, re.compile(f"^{regex}$", re.DOTALL), tuple(names))
+    return re.compile(f"^{regex}$", re.DOTALL), tuple(names)
 
 
-def _specificity(route: Route) -> tuple[int, int]:
-    literal = len(re.sub(r"\{[^}]+\}", "", route.operation.path))
-    return (-literal, len(route.param_names))
+def _specificity(operation: Operation) -> tuple[int, int]:
+    literal = len(re.sub(r"\{[^}]+\}", "", operation.path))
+    return (-literal, operation.path.count("{"))
+
+
+def _first_segment(path: str) -> str:
+    """``/containers/x/json`` → ``containers``: every route of the document starts with a literal."""
+    return path[1:].split("/", 1)[0] if path.startswith("/") else ""
 
 
 class Router:
@@ -91,7 +106,11 @@ class Router:
         self.handlers = handlers
         # Response validation (mockd.validation); MOCKD_VALIDATE_RESPONSES is read by
         # mockd.daemon.serve, not here, so routers built around stub handlers stay unchecked.
-        self.validator = ResponseValidator(spec) if validate_responses else None
+        self.validator: ResponseValidator | None = None
+        if validate_responses:
+            from mockd.validation import ResponseValidator  # imported only when checking
+
+            self.validator = ResponseValidator(spec)
         # Every mismatch found, for the owner (MockDaemon, a test fixture) to assert on.
         self.violations: list[ResponseViolation] = [] if violations is None else violations
         # mockd.faults: injected faults before the handler, the request record after it.
@@ -99,10 +118,15 @@ class Router:
         # The engine may play an older daemon (MockDaemon(api_version="1.41")): its
         # version, not the document's, is the newest one served and the one announced.
         self.max_version: str = engine.api_version
-        by_method: dict[str, list[Route]] = defaultdict(list)
+        # Operations by method and first path segment, most specific first; a group's
+        # patterns are compiled when a request first needs them (most never do).
+        groups: dict[tuple[str, str], list[Operation]] = defaultdict(list)
         for operation in spec.operations:
-            by_method[operation.method].append(compile_route(operation))
-        self._routes = {m: sorted(rs, key=_specificity) for m, rs in by_method.items()}
+            groups[operation.method, _first_segment(operation.path)].append(operation)
+        self._operations = {key: sorted(ops, key=_specificity) for key, ops in groups.items()}
+        self._routes: dict[tuple[str, str], list[Route]] = {}
+        # Versions clients asked for that are served ("" is none), as tuples.
+        self._served_versions: dict[str, tuple[int, int]] = {}
         # Set by dockerd's version middleware (even on its own errors) ...
         self._version_headers = {
             "Api-Version": self.max_version,
@@ -123,7 +147,14 @@ class Router:
         return {tag: (done, total) for tag, (done, total) in sorted(counts.items())}
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
-        for route in self._routes.get(method, ()):
+        key = (method, _first_segment(path))
+        routes = self._routes.get(key)
+        if routes is None:
+            operations = self._operations.get(key)
+            if operations is None:
+                return None  # no route starts so (and the key is not kept: paths are unbounded)
+            routes = self._routes[key] = [compile_route(op) for op in operations]
+        for route in routes:
             found = route.pattern.match(path)
             if found:
                 params = {name: found.group(f"p{i}") for i, name in enumerate(route.param_names)}
@@ -142,11 +173,17 @@ class Router:
             return error_response(404, "page not found")
         operation, path_params = matched
 
-        refusal = self._check_version(version)
-        if refusal is not None:
-            refusal.headers.update(self._version_headers)
-            return refusal
-        req.api_version = _version_tuple(version or self.max_version)
+        if version not in self._served_versions:  # each version is checked once
+            refusal = self._check_version(version)
+            if refusal is not None:
+                refusal.headers.update(self._version_headers)
+                return refusal
+            served = _version_tuple(version or self.max_version)
+            if len(self._served_versions) < 64:  # a fuzzer's variety stays unremembered
+                self._served_versions[version] = served
+            req.api_version = served
+        else:
+            req.api_version = self._served_versions[version]
         req.operation_id = operation.operation_id
         req.path_params = path_params
 
@@ -177,6 +214,8 @@ class Router:
             )
         if isinstance(reply, StreamResponse):
             if not self.validator.status_declared(operation, reply.status):
+                from mockd.validation import ResponseViolation
+
                 violation = ResponseViolation(
                     operation.operation_id, reply.status, "$status", "status is not declared"
                 )

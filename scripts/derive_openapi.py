@@ -24,6 +24,7 @@ regeneration from the same inputs is byte-identical; the drift test relies on it
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 from collections.abc import Iterable
@@ -178,7 +179,7 @@ def restore_removed(definitions: dict[str, Any], history: Iterable[dict[str, Any
     gone_since: dict[str, str] = {}  # a property's key -> the version that dropped it
     next_version = {
         str(older["info"]["version"]): str(newer["info"]["version"])
-        for newer, older in zip(newest_first, newest_first[1:], strict=False)
+        for newer, older in itertools.pairwise(newest_first)
     }
     first = str(newest_first[0]["info"]["version"]) if newest_first else ""
     pending = list(definitions)

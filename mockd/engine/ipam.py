@@ -12,6 +12,7 @@ released by a stopped container is not the next one given out.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from ipaddress import IPv4Address, IPv4Network
 
@@ -113,7 +114,8 @@ class SubnetPool:
         first, last = int(span.network_address), int(span.broadcast_address)
         start = first if self._last is None or int(self._last) >= last else int(self._last) + 1
         start = max(start, first)
-        for value in (*range(start, last + 1), *range(first, start)):
+        # Lazily: a /16 holds 65,536 addresses and an allocation usually takes the first.
+        for value in itertools.chain(range(start, last + 1), range(first, start)):
             yield IPv4Address(value)
 
     def allocate(self, preferred: IPv4Address | None = None) -> IPv4Address:

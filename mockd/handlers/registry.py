@@ -1,16 +1,29 @@
-"""Handlers by operationId.
+"""Handlers by operationId, each module imported on the first call that needs it.
 
 A handler module registers each function with ``@operation("SystemPing")``;
 the router looks handlers up here by the operationId of the matched route.
 Handlers are thin: they read the request, call the engine, and shape the reply
 for the request's API version.  They hold no state.
+
+Importing every handler module costs a daemon's start more than the rest of
+it (the builder, the websocket library, the registry client ...), so
+``HANDLERS`` imports a module when one of its operations is first asked for,
+by ``mockd/handlers/_index.py`` (operationId -> module, written by
+``python -m mockd.handlers``).  The index only saves time: an
+operation it does not know makes ``HANDLERS`` import every module and look
+again, so a stale index never turns a handler into a 501.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import importlib
+import pkgutil
+import sys
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mockd.handlers._index import MODULES
 from mockd.http import Reply, Request
 
 if TYPE_CHECKING:
@@ -18,14 +31,111 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Request, "Engine"], Awaitable[Reply]]
 
-HANDLERS: dict[str, Handler] = {}
+_PACKAGE = "mockd.handlers"
+_INDEX_FILE = Path(__file__).with_name("_index.py")
+
+
+def handler_modules() -> list[str]:
+    """Every handler module's name; private modules (``_name``) are helpers, not handlers."""
+    here = [str(Path(__file__).parent)]
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules(here)
+        if not m.name.startswith("_") and m.name != "registry"
+    )
+
+
+class HandlerRegistry(Mapping[str, Handler]):
+    """The registered handlers, complete whenever read (modules are imported on demand)."""
+
+    def __init__(self, index: Mapping[str, str]) -> None:
+        self._registered: dict[str, Handler] = {}
+        self._origin: dict[str, str] = {}  # operationId -> the module whose import registered it
+        self._index = index
+        self._all_loaded = False
+
+    def register(self, operation_id: str, fn: Handler, module: str) -> None:
+        if operation_id in self._registered:
+            raise RuntimeError(f"two handlers for {operation_id}")
+        self._registered[operation_id] = fn
+        self._origin[operation_id] = module
+
+    def get(self, operation_id: str, default: Handler | None = None) -> Handler | None:  # type: ignore[override]
+        found = self._registered.get(operation_id)
+        if found is None:
+            found = self._load(operation_id)
+        return found if found is not None else default
+
+    def __getitem__(self, operation_id: str) -> Handler:
+        found = self.get(operation_id)
+        if found is None:
+            raise KeyError(operation_id)
+        return found
+
+    def __contains__(self, operation_id: object) -> bool:
+        return isinstance(operation_id, str) and self.get(operation_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        self.load_all()
+        return iter(dict(self._registered))
+
+    def __len__(self) -> int:
+        self.load_all()
+        return len(self._registered)
+
+    def load_all(self) -> None:
+        if not self._all_loaded:
+            for name in handler_modules():
+                importlib.import_module(f"{_PACKAGE}.{name}")
+            self._all_loaded = True
+
+    def _load(self, operation_id: str) -> Handler | None:
+        module = self._index.get(operation_id)
+        if module is not None and f"{_PACKAGE}.{module}" not in sys.modules:
+            importlib.import_module(f"{_PACKAGE}.{module}")
+            found = self._registered.get(operation_id)
+            if found is not None:
+                return found
+        # Not in the index (or no longer in its module): the slow, complete way.
+        self.load_all()
+        return self._registered.get(operation_id)
+
+    def index(self) -> dict[str, str]:
+        """operationId -> the module whose import registers it, for ``_index.py``."""
+        self.load_all()
+        return {
+            op: module.removeprefix(f"{_PACKAGE}.") for op, module in sorted(self._origin.items())
+        }
+
+
+HANDLERS = HandlerRegistry(MODULES)
 
 
 def operation(operation_id: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
-        if operation_id in HANDLERS:
-            raise RuntimeError(f"two handlers for {operation_id}")
-        HANDLERS[operation_id] = fn
+        # The caller is the module body being imported (its name is what the index keeps).
+        module = sys._getframe(1).f_globals.get("__name__", fn.__module__)
+        HANDLERS.register(operation_id, fn, module)
         return fn
 
     return register
+
+
+def write_index() -> Path:
+    """Write ``_index.py`` from what the handler modules register."""
+    _INDEX_FILE.write_text(render_index(HANDLERS.index()))
+    return _INDEX_FILE
+
+
+def render_index(index: Mapping[str, str]) -> str:
+    lines = [
+        '"""Which module registers each operation\'s handler: mockd.handlers.registry',
+        "imports only that one.  Generated by ``python -m mockd.handlers``;",
+        'tests/unit/mockd/test_handler_index.py checks it."""',
+        "",
+        "MODULES: dict[str, str] = {",
+        *(f'    "{op}": "{module}",' for op, module in index.items()),
+        "}",
+        "",
+    ]
+    return "\n".join(lines)

@@ -213,6 +213,13 @@ async def run_streams(
                 async with lock:
                     await conn.write(encode_output(stream, data, tty))
 
+    if stdin is None:  # output only: nothing to wait on beside it, so no tasks either
+        try:
+            await send_output()
+        finally:
+            with contextlib.suppress(Exception):
+                await output.aclose()  # type: ignore[attr-defined]
+        return
     out_task = asyncio.ensure_future(send_output())
     in_task = asyncio.ensure_future(stdin()) if stdin is not None else None
     try:
