@@ -6,7 +6,10 @@ the filesystem that owns its longest-prefix mount point (a volume's tree, a
 tmpfs, a host directory).  Symlinks are resolved across mount points, inside
 the container's root.  Read-only mounts refuse writes with ``EROFS``.  The
 container's own layer is still ``Container.fs``, so ``changes()``, export and
-commit see only it, as with dockerd (volumes are not in the diff).
+commit see only it, as with dockerd (volumes are not in the diff).  ``/dev``
+(``mockd.programs.devices.dev_tree``, fresh at each start) is a runtime mount:
+processes see it, the archive endpoints do not, as dockerd's archive code
+mounts volumes but not runc's ``/dev`` tmpfs.
 
 :class:`HostDirectory` is the one implementation of the protocol over a real
 host directory (bind mounts and ``o=bind`` volumes): every path is resolved
@@ -20,6 +23,7 @@ import errno
 import os
 import shutil
 import stat as stat_mod
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -29,6 +33,7 @@ from typing import TYPE_CHECKING
 from mockd.fs import ContainerFS, ExtractConflictError, MemoryFileSystem, paths
 from mockd.fs.api import FileKind, FileStat, FileSystem
 from mockd.fs.errors import fs_error
+from mockd.programs.devices import dev_tree
 
 if TYPE_CHECKING:
     from mockd.engine.volumes import VolumeStore
@@ -144,6 +149,7 @@ class HostDirectory(_QueriesFromStat):
             size=st.st_size if kind == "file" else 0, mtime=st.st_mtime,
             uid=st.st_uid, gid=st.st_gid,
             link_target=os.readlink(host) if kind == "symlink" else "",
+            rdev=(os.major(st.st_rdev), os.minor(st.st_rdev)) if kind in ("char", "block") else (0, 0),
         )  # fmt: skip
 
     def listdir(self, path: str) -> list[str]:
@@ -265,19 +271,28 @@ class MountTable(_QueriesFromStat):
 
     def __init__(self, root: FileSystem, mounts: list[Mount] | None = None) -> None:
         self.root = root
+        # What the archive endpoints see too (volumes, binds, tmpfs, the /etc files)...
         self.mounts: list[Mount] = []
+        # ...and what only processes see: runc's /dev (dockerd's archive code
+        # mounts the volumes, not the /dev tmpfs).
+        self.runtime_mounts: list[Mount] = []
+        self._routing: list[Mount] = []
         for mount in mounts or []:
             self.add(mount)
 
-    def add(self, mount: Mount) -> None:
+    def add(self, mount: Mount, *, runtime: bool = False) -> None:
         mount.destination = paths.clean(mount.destination)
         self.mounts = [m for m in self.mounts if m.destination != mount.destination]
-        self.mounts.append(mount)
+        self.runtime_mounts = [m for m in self.runtime_mounts if m.destination != mount.destination]
+        (self.runtime_mounts if runtime else self.mounts).append(mount)
         # Longest first, so the first prefix hit is the owner.
         self.mounts.sort(key=lambda m: len(m.destination), reverse=True)
+        self._routing = sorted(
+            [*self.mounts, *self.runtime_mounts], key=lambda m: len(m.destination), reverse=True
+        )
 
     def replace_fs(self, destination: str, fs: FileSystem) -> None:
-        for mount in self.mounts:
+        for mount in self._routing:
             if mount.destination == paths.clean(destination):
                 mount.fs = fs
 
@@ -285,7 +300,7 @@ class MountTable(_QueriesFromStat):
 
     def _owner(self, path: str) -> tuple[FileSystem, str, bool]:
         """(filesystem, path inside it, read-only) for a resolved container path."""
-        for mount in self.mounts:
+        for mount in self._routing:
             if within_mount(path, mount.destination):
                 rest = path[len(mount.destination) :] if mount.destination != "/" else path
                 return mount.fs, paths.clean(mount.source + rest), mount.read_only
@@ -340,7 +355,7 @@ class MountTable(_QueriesFromStat):
         fs, inner, _ = self._owner(resolved)
         names = set(fs.listdir(inner))
         # Mount points show in their directory even where nothing was made for them.
-        for mount in self.mounts:
+        for mount in self._routing:
             parent, _, name = mount.destination.rpartition("/")
             if (parent or "/") == resolved and name:
                 names.add(name)
@@ -379,7 +394,7 @@ class MountTable(_QueriesFromStat):
 
     def remove(self, path: str, *, recursive: bool = False) -> None:
         resolved = self._resolve(path, follow_last=False)
-        if any(m.destination == resolved for m in self.mounts):
+        if any(m.destination == resolved for m in self._routing):
             raise fs_error(errno.EBUSY, path)  # a mount point cannot be removed
         fs, inner = self._writable(path, follow_last=False)
         fs.remove(inner, recursive=recursive)
@@ -593,6 +608,14 @@ class MountPoint:
 MOUNTPOINT = "/var/lib/docker/volumes/{}/_data"
 
 
+DEV = "/dev"  # runc's tmpfs with the devices (a volume or bind there is under it)
+
+
+def _fresh_dev(own: FileSystem) -> FileSystem:
+    """A new /dev, stamped by the container's clock."""
+    return dev_tree(own.clock if isinstance(own, ContainerFS) else time.time)
+
+
 class ContainerMounts:
     """What the engine does with a container's mount points over its life.
 
@@ -610,6 +633,8 @@ class ContainerMounts:
         self, container_id: str, points: list[MountPoint], image: FileSystem, own: FileSystem
     ) -> MountTable:
         table = MountTable(own)
+        # First: mount points under /dev are made in it, not in the container's layer.
+        table.add(Mount(DEV, _fresh_dev(own)), runtime=True)
         acquired: list[str] = []
         try:
             for point in sorted(points, key=lambda p: len(p.destination)):
@@ -642,6 +667,7 @@ class ContainerMounts:
         return volume.fs
 
     def start(self, container_id: str, points: list[MountPoint], table: MountTable) -> None:
+        table.replace_fs(DEV, _fresh_dev(table.root))
         for point in sorted(points, key=lambda p: p.destination):
             if point.type == "tmpfs":
                 table.replace_fs(point.destination, MemoryFileSystem())

@@ -28,6 +28,7 @@ class FileStat:
     uid: int = 0
     gid: int = 0
     link_target: str = ""  # for symlinks
+    rdev: tuple[int, int] = (0, 0)  # for devices: (major, minor)
 
 
 class FileSystem(Protocol):

@@ -158,6 +158,7 @@ class UnionView:
             uid=node.uid,
             gid=node.gid,
             link_target=node.target,
+            rdev=node.rdev,
         )
 
     def exists(self, path: str) -> bool:

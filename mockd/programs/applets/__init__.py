@@ -6,7 +6,8 @@ import posixpath
 
 from mockd.programs.api import ProgramContext
 from mockd.programs.applets import files, process, system, terminal, text
-from mockd.programs.applets._common import Applet
+from mockd.programs.applets._common import Applet, error
+from mockd.programs.devices import DeviceWriteError, EndlessRead
 
 APPLETS: dict[str, Applet] = {
     # text
@@ -61,7 +62,13 @@ async def busybox_main(ctx: ProgramContext) -> int:
     if applet is None:
         await ctx.stderr.write(f"{name}: applet not found\n".encode())
         return 127
-    return await applet(ctx)
+    try:
+        return await applet(ctx)
+    except DeviceWriteError as exc:  # its output is /dev/full
+        await error(ctx, f"write error: {exc.strerror}")
+    except EndlessRead:  # "sort /dev/zero": busybox's xmalloc gives up
+        await error(ctx, "out of memory")
+    return 1
 
 
 __all__ = ["APPLETS", "busybox_main"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from mockd.programs.api import ProgramContext
+from mockd.programs.opening import open_input
+from mockd.programs.streams import InputStream
 
 Applet = Callable[[ProgramContext], Awaitable[int]]
 
@@ -89,18 +91,31 @@ def parse_flags(
     return seen, values, rest
 
 
-async def read_input(ctx: ProgramContext, name: str) -> bytes | None:
-    """The content of a file operand (``-`` is stdin); None after printing busybox's error."""
+async def open_operand(
+    ctx: ProgramContext, name: str, *, message: str = "{name}: {error}"
+) -> InputStream | None:
+    """A file operand as a stream (``-`` is stdin); None after printing busybox's error.
+
+    Devices are streams like any file: ``head -c 10 /dev/urandom`` reads 10 bytes.
+    """
     if name == "-":
-        return await ctx.stdin.read()
-    path = abspath(ctx, name)
-    if path in ("/dev/null", "/dev/zero"):
-        return b""
+        return ctx.stdin
     try:
-        return ctx.fs.read_file(path)
+        return open_input(ctx, abspath(ctx, name))
     except OSError as exc:
-        await error(ctx, f"{name}: {strerror(exc)}")
+        await error(ctx, message.format(name=name, error=strerror(exc)))
         return None
+
+
+async def read_input(
+    ctx: ProgramContext, name: str, *, message: str = "{name}: {error}"
+) -> bytes | None:
+    """The content of a file operand (``-`` is stdin); None after printing busybox's error.
+
+    An endless device raises ``EndlessRead`` (the applet runs out of memory).
+    """
+    stream = await open_operand(ctx, name, message=message)
+    return None if stream is None else await stream.read()
 
 
 async def inputs(ctx: ProgramContext, files: list[str]) -> list[tuple[str, bytes | None]]:
@@ -108,6 +123,24 @@ async def inputs(ctx: ProgramContext, files: list[str]) -> list[tuple[str, bytes
     if not files:
         return [("-", await ctx.stdin.read())]
     return [(name, await read_input(ctx, name)) for name in files]
+
+
+async def chunks(stream: InputStream, size: int = 65536) -> AsyncIterator[bytes]:
+    """A stream's content a buffer at a time, until EOF (forever for an endless device)."""
+    while chunk := await stream.read(size):
+        yield chunk
+
+
+async def read_exactly(stream: InputStream, n: int) -> bytes:
+    """``n`` bytes, fewer only at EOF (a pipe or a device may give less per read)."""
+    parts: list[bytes] = []
+    while n > 0:
+        chunk = await stream.read(n)
+        if not chunk:
+            break
+        parts.append(chunk)
+        n -= len(chunk)
+    return b"".join(parts)
 
 
 def enoent(path: str) -> OSError:

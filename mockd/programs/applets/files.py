@@ -12,9 +12,13 @@ from mockd.programs.applets._common import (
     abspath,
     error,
     names_by_id,
+    open_operand,
     parse_flags,
+    read_exactly,
     strerror,
 )
+from mockd.programs.devices import DeviceWriteError
+from mockd.programs.opening import FileOutput, open_input, open_output
 
 _KIND_LETTER = {"dir": "d", "symlink": "l", "char": "c", "block": "b", "fifo": "p", "socket": "s"}
 
@@ -77,7 +81,9 @@ async def ls(ctx: ProgramContext) -> int:
         group = groups.get(st.gid, str(st.gid))
         if st.kind == "symlink":
             shown += " -> " + st.link_target
-        size = f"{st.size:9d}"
+        size = (
+            f"{st.rdev[0]:4d},{st.rdev[1]:4d}" if st.kind in ("char", "block") else f"{st.size:9d}"
+        )
         return f"{mode_string(st)} {1:4d} {user:<8} {group:<8} {size} {_ls_time(st.mtime, now)} {shown}"
 
     out: list[str] = [line(name, st) for name, st in sorted(files)]
@@ -190,7 +196,9 @@ async def touch(ctx: ProgramContext) -> int:
     return status
 
 
-def _copy_tree(ctx: ProgramContext, src: str, dst: str, *, recursive: bool) -> None:
+async def _copy_tree(
+    ctx: ProgramContext, src: str, dst: str, *, recursive: bool, preserve: bool = False
+) -> None:
     st = ctx.fs.stat(src, follow_symlinks=False)
     if st.kind == "symlink" and recursive:
         ctx.fs.symlink(ctx.fs.readlink(src), dst)
@@ -202,9 +210,15 @@ def _copy_tree(ctx: ProgramContext, src: str, dst: str, *, recursive: bool) -> N
         if not ctx.fs.is_dir(dst):
             ctx.fs.mkdir(dst, mode=st.mode)
         for name in ctx.fs.listdir(src):
-            _copy_tree(ctx, posixpath.join(src, name), posixpath.join(dst, name), recursive=True)
+            await _copy_tree(
+                ctx, posixpath.join(src, name), posixpath.join(dst, name),
+                recursive=True, preserve=preserve,
+            )  # fmt: skip
         return
-    ctx.fs.write_file(dst, ctx.fs.read_file(src), mode=st.mode)
+    # A device is read as a stream ("cp /dev/null f" makes an empty file); a new
+    # file gets the source's mode less the umask unless -p/-a keep it.
+    data = await open_input(ctx, src).read()
+    ctx.fs.write_file(dst, data, mode=st.mode if preserve else st.mode & ~ctx.umask)
 
 
 async def cp(ctx: ProgramContext) -> int:
@@ -234,7 +248,10 @@ async def cp(ctx: ProgramContext) -> int:
             status = 1
             continue
         try:
-            _copy_tree(ctx, src, dst, recursive=bool(flags & {"r", "R", "a"}))
+            await _copy_tree(
+                ctx, src, dst, recursive=bool(flags & {"r", "R", "a"}),
+                preserve=bool(flags & {"p", "a"}),
+            )  # fmt: skip
         except IsADirectoryError:
             await error(ctx, f"omitting directory '{source}'")
             status = 1
@@ -370,6 +387,8 @@ async def stat(ctx: ProgramContext) -> int:
                 .replace("%g", str(st.gid))
                 .replace("%Y", str(int(st.mtime)))
                 .replace("%F", _kind_name(st))
+                .replace("%t", f"{st.rdev[0]:x}")
+                .replace("%T", f"{st.rdev[1]:x}")
             )
             await ctx.stdout.write((text + "\n").encode())
             continue
@@ -575,6 +594,9 @@ async def which(ctx: ProgramContext) -> int:
     return status
 
 
+_DD_FILE_WRITE = 8 << 20
+
+
 async def dd(ctx: ProgramContext) -> int:
     options = dict(arg.split("=", 1) for arg in ctx.argv[1:] if "=" in arg)
 
@@ -584,33 +606,48 @@ async def dd(ctx: ProgramContext) -> int:
 
     bs = size(options.get("bs", "512"))
     count = int(options["count"]) if "count" in options else None
-    source = options.get("if")
-    if source in (None, "-"):
-        data = await ctx.stdin.read()
-    elif source == "/dev/zero":
-        data = b"\0" * (bs * (count if count is not None else 1))
+    source = options.get("if", "-")
+    target = options.get("of", "-")
+    source_stream = await open_operand(ctx, source, message="can't open '{name}': {error}")
+    if source_stream is None:
+        return 1
+    if target == "-":
+        out = ctx.stdout
     else:
         try:
-            data = ctx.fs.read_file(abspath(ctx, source))
-        except OSError as exc:
-            await error(ctx, f"can't open '{source}': {strerror(exc)}")
-            return 1
-    skip = int(options.get("skip", "0")) * bs
-    data = data[skip:]
-    if count is not None:
-        data = data[: bs * count]
-    target = options.get("of")
-    if target is None:
-        await ctx.stdout.write(data)
-    else:
-        try:
-            ctx.fs.write_file(abspath(ctx, target), data)
+            out = open_output(ctx, abspath(ctx, target))
         except OSError as exc:
             await error(ctx, f"can't open '{target}': {strerror(exc)}")
             return 1
-    full, partial = divmod(len(data), bs)
+    await read_exactly(source_stream, int(options.get("skip", "0")) * bs)
+    # Block by block, so that "dd if=/dev/urandom bs=1M count=5" reads 5 MiB and ends;
+    # into a regular file in larger writes (each append copies the file's content).
+    pending: list[bytes] | None = [] if isinstance(out, FileOutput) else None
+    records_in, records_out = [0, 0], [0, 0]  # full, partial
+    status = 0
+    while count is None or sum(records_in) < count:
+        block = await read_exactly(source_stream, bs)
+        if not block:
+            break
+        records_in[len(block) < bs] += 1
+        if pending is not None:
+            pending.append(block)
+            if len(pending) * bs >= _DD_FILE_WRITE:
+                await out.write(b"".join(pending))
+                pending.clear()
+        else:
+            try:
+                await out.write(block)
+            except DeviceWriteError as exc:
+                await error(ctx, f"error writing '{target}': {exc.strerror}")
+                status = 1
+                break
+        records_out[len(block) < bs] += 1
+    if pending:
+        await out.write(b"".join(pending))
+    # busybox prints no third (bytes copied) line unless built with it, as the image's is not.
     await ctx.stderr.write(
-        f"{full}+{int(bool(partial))} records in\n{full}+{int(bool(partial))} records out\n"
-        f"{len(data)} bytes ({len(data) / 1024 / 1024:.1f}MB) copied, 0.000000 seconds, 0B/s\n".encode()
+        f"{records_in[0]}+{records_in[1]} records in\n"
+        f"{records_out[0]}+{records_out[1]} records out\n".encode()
     )
-    return 0
+    return status

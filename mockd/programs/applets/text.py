@@ -5,18 +5,23 @@ from __future__ import annotations
 import base64 as _base64
 import hashlib
 import re
+from collections.abc import Mapping
 
 from mockd.programs.api import ProgramContext
 from mockd.programs.applets import formatting
 from mockd.programs.applets._common import (
     UsageError,
     abspath,
+    chunks,
     error,
     inputs,
+    open_operand,
     parse_flags,
+    read_exactly,
     read_input,
     strerror,
 )
+from mockd.programs.streams import InputStream
 
 
 async def echo(ctx: ProgramContext) -> int:
@@ -36,18 +41,16 @@ async def cat(ctx: ProgramContext) -> int:
     _, _, files = parse_flags(ctx.argv[1:], "uvetAn")
     status = 0
     for name in files or ["-"]:
-        if name == "-":
-            while chunk := await ctx.stdin.read(65536):
-                await ctx.stdout.write(chunk)
-            continue
-        try:
-            path = abspath(ctx, name)
-            data = b"" if path in ("/dev/null", "/dev/zero") else ctx.fs.read_file(path)
-        except OSError as exc:
-            await error(ctx, f"can't open '{name}': {strerror(exc)}")
+        if name != "-" and ctx.fs.is_dir(abspath(ctx, name)):
+            await error(ctx, "read error: Is a directory")  # open(2) works, read(2) fails
             status = 1
             continue
-        await ctx.stdout.write(data)
+        stream = await open_operand(ctx, name, message="can't open '{name}': {error}")
+        if stream is None:
+            status = 1
+            continue
+        async for chunk in chunks(stream):
+            await ctx.stdout.write(chunk)
     return status
 
 
@@ -74,11 +77,18 @@ async def _head_tail(ctx: ProgramContext, *, tail: bool) -> int:
     except ValueError:
         await error(ctx, f"invalid number '{count_text}'")
         return 1
-    if not tail and not files:
-        # Stream stdin and stop early: "yes | head" must end (yes then gets SIGPIPE).
-        return await _head_stdin(ctx, count, by_bytes=by_bytes)
+    if not tail:
+        # Stream and stop early: "yes | head" and "head -c 10 /dev/urandom" must end.
+        return await _head(ctx, files, count, by_bytes=by_bytes, quiet="q" in flags)
     status = 0
-    operands = await inputs(ctx, files)
+    if files:
+        opening = "can't open '{name}': {error}"
+        operands = [(n, await read_input(ctx, n, message=opening)) for n in files]
+        if all(data is None for _, data in operands):
+            await error(ctx, "no files")
+            return 1
+    else:
+        operands = await inputs(ctx, files)
     for index, (name, data) in enumerate(operands):
         if data is None:
             status = 1
@@ -104,15 +114,31 @@ async def _head_tail(ctx: ProgramContext, *, tail: bool) -> int:
     return status
 
 
-async def _head_stdin(ctx: ProgramContext, count: int, *, by_bytes: bool) -> int:
+async def _head(
+    ctx: ProgramContext, files: list[str], count: int, *, by_bytes: bool, quiet: bool
+) -> int:
+    status = 0
+    for index, name in enumerate(files or ["-"]):
+        stream = await open_operand(ctx, name)
+        if stream is None:
+            status = 1
+            continue
+        if len(files) > 1 and not quiet:
+            await ctx.stdout.write(f"{'' if index == 0 else chr(10)}==> {name} <==\n".encode())
+        await _head_stream(ctx, stream, count, by_bytes=by_bytes)
+    return status
+
+
+async def _head_stream(
+    ctx: ProgramContext, stream: InputStream, count: int, *, by_bytes: bool
+) -> None:
     remaining = count
     while remaining > 0:
-        chunk = await (ctx.stdin.read(remaining) if by_bytes else ctx.stdin.readline())
+        chunk = await (stream.read(min(remaining, 65536)) if by_bytes else stream.readline())
         if not chunk:
             break
         await ctx.stdout.write(chunk)
         remaining -= len(chunk) if by_bytes else 1
-    return 0
 
 
 async def _follow(ctx: ProgramContext, name: str, offset: int) -> None:
@@ -137,11 +163,12 @@ async def wc(ctx: ProgramContext) -> int:
     status = 0
     totals = {"l": 0, "w": 0, "c": 0}
     rows: list[tuple[dict[str, int], str]] = []
-    for name, data in await inputs(ctx, files):
-        if data is None:
+    for name in files or ["-"]:
+        stream = await open_operand(ctx, name)
+        if stream is None:
             status = 1
             continue
-        counts = {"l": data.count(b"\n"), "w": len(data.split()), "c": len(data)}
+        counts = await _count(stream)
         for key in totals:
             totals[key] += counts[key]
         rows.append((counts, "" if name == "-" and not files else name))
@@ -155,6 +182,21 @@ async def wc(ctx: ProgramContext) -> int:
             line += " " + name
         await ctx.stdout.write((line + "\n").encode())
     return status
+
+
+async def _count(stream: InputStream) -> dict[str, int]:
+    """Lines, words and bytes, a buffer at a time (``wc -c /dev/zero`` counts until killed)."""
+    lines = words = size = 0
+    in_word = False
+    async for chunk in chunks(stream):
+        lines += chunk.count(b"\n")
+        size += len(chunk)
+        pieces = chunk.split()
+        words += len(pieces)
+        if pieces and in_word and not chunk[:1].isspace():
+            words -= 1  # a word split across two buffers
+        in_word = not chunk[-1:].isspace()
+    return {"l": lines, "w": words, "c": size}
 
 
 async def grep(ctx: ProgramContext) -> int:
@@ -450,26 +492,29 @@ async def tr(ctx: ProgramContext) -> int:
     if not sets:
         await error(ctx, "missing operand")
         return 1
-    data = (await ctx.stdin.read()).decode("latin-1")
     first = _tr_set(sets[0])
+    table: Mapping[int, int | None] = {}
     if "d" in flags:
         remove = set(first)
-        if "c" in flags or "C" in flags:
-            data = "".join(c for c in data if c in remove)
-        else:
-            data = "".join(c for c in data if c not in remove)
+        complement = "c" in flags or "C" in flags
+        # As a byte table, so that "tr -dc a-z < /dev/urandom" keeps up with its reader.
+        table = {b: None for b in range(256) if (chr(b) in remove) != complement}
     elif len(sets) > 1:
         second = _tr_set(sets[1])
         second = second + second[-1:] * max(0, len(first) - len(second))
-        data = data.translate(str.maketrans(first, second[: len(first)]))
-    if "s" in flags:
-        squeeze = set(_tr_set(sets[-1]))
-        data = re.sub(
-            "|".join(f"({re.escape(c)})\\1+" for c in squeeze) or "(?!)",
-            lambda m: m.group(0)[0],
-            data,
-        )
-    await ctx.stdout.write(data.encode("latin-1"))
+        table = str.maketrans(first, second[: len(first)])
+    squeeze = set(_tr_set(sets[-1])) if "s" in flags else set()
+    squeezer = re.compile("|".join(f"({re.escape(c)})\\1+" for c in squeeze) or "(?!)")
+    last = ""  # the previous buffer's last character, for squeezing across buffers
+    async for chunk in chunks(ctx.stdin):
+        data = chunk.decode("latin-1").translate(table)
+        if squeeze:
+            data = squeezer.sub(lambda m: m.group(0)[0], data)
+            if last and last in squeeze:
+                data = data.lstrip(last)
+            last = data[-1:] or last
+        if data:
+            await ctx.stdout.write(data.encode("latin-1"))
     return 0
 
 
@@ -642,12 +687,15 @@ async def base64(ctx: ProgramContext) -> int:
 async def _digest(ctx: ProgramContext, algorithm: str) -> int:
     _flags, _, files = parse_flags(ctx.argv[1:], "cbts")
     status = 0
-    for name, data in await inputs(ctx, files):
-        if data is None:
+    for name in files or ["-"]:
+        stream = await open_operand(ctx, name, message="can't open '{name}': {error}")
+        if stream is None:
             status = 1
             continue
-        digest = hashlib.new(algorithm, data).hexdigest()
-        await ctx.stdout.write(f"{digest}  {name}\n".encode())
+        hasher = hashlib.new(algorithm)
+        async for chunk in chunks(stream):
+            hasher.update(chunk)
+        await ctx.stdout.write(f"{hasher.hexdigest()}  {name}\n".encode())
     return status
 
 
@@ -664,14 +712,23 @@ async def sha256sum(ctx: ProgramContext) -> int:
 
 
 async def hexdump(ctx: ProgramContext) -> int:
-    flags, _, files = parse_flags(ctx.argv[1:], "Cbcdox")
+    flags, values, files = parse_flags(ctx.argv[1:], "Cbcdox", "n")
+    limit = int(values["n"]) if "n" in values else -1
     status = 0
-    data = b""
-    for _, chunk in await inputs(ctx, files):
-        if chunk is None:
+    parts: list[bytes] = []
+    for name in files or ["-"]:
+        stream = await open_operand(ctx, name)
+        if stream is None:
             status = 1
-        else:
-            data += chunk
+            continue
+        # With -n, read only that much: "hexdump -n 4 /dev/urandom" ends.
+        parts.append(await (read_exactly(stream, limit) if limit >= 0 else stream.read()))
+        limit -= len(parts[-1]) if limit >= 0 else 0
+        if limit == 0:
+            break
+    if not parts and status:
+        return status  # nothing could be read: no offsets either
+    data = b"".join(parts)
     out: list[str] = []
     if "C" in flags:
         for offset in range(0, len(data), 16):

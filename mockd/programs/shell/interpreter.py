@@ -23,6 +23,8 @@ from mockd.programs.api import (
     NoSuchFile,
     ProgramContext,
 )
+from mockd.programs.devices import DeviceWriteError
+from mockd.programs.opening import open_input, open_output
 from mockd.programs.shell import arith, patterns
 from mockd.programs.shell.ast import (
     DQ,
@@ -48,11 +50,11 @@ from mockd.programs.shell.ast import (
     Tilde,
     Word,
 )
-from mockd.programs.shell.io import FdTable, FileOutput
+from mockd.programs.shell.io import FdTable
 from mockd.programs.shell.lexer import ShellSyntaxError
 from mockd.programs.shell.parser import parse
 from mockd.programs.signals import signal_name
-from mockd.programs.streams import BufferOutput, BytesInput, EmptyInput, NullOutput, Pipe
+from mockd.programs.streams import BufferOutput, BytesInput, EmptyInput, Pipe
 
 if TYPE_CHECKING:
     from mockd.programs.runner import Process
@@ -577,12 +579,12 @@ class Shell:
             if name in _SPECIAL_BUILTINS:
                 for var, value in assigns:
                     self.set_var(var, value)
-                return await builtin(self, argv, io)
+                return await self.run_builtin(builtin, argv, io)
             saved = {var: self.vars.get(var) for var, _ in assigns}
             for var, value in assigns:
                 self.set_var(var, value)
             try:
-                return await builtin(self, argv, io)
+                return await self.run_builtin(builtin, argv, io)
             finally:
                 for var, old in saved.items():
                     if old is None:
@@ -590,6 +592,14 @@ class Shell:
                     else:
                         self.vars[var] = old
         return await self.run_external(argv, dict(assigns), io)
+
+    async def run_builtin(self, builtin: Builtin, argv: list[str], io: FdTable) -> int:
+        try:
+            return await builtin(self, argv, io)
+        except DeviceWriteError as exc:  # "echo x > /dev/full"
+            if argv[0] != "printf":  # busybox's printf fails quietly
+                await self.err(f"write error: {exc.strerror}", io)
+            return 1
 
     async def call_function(
         self, name: str, args: list[str], assigns: list[tuple[str, str]], io: FdTable
@@ -715,18 +725,13 @@ class Shell:
             table.fds[2] = table.fds[fd]
             return
         if op in ("<", "<>"):
-            table.fds[fd] = self._open_input(target)
+            table.fds[fd] = self._open_input(target, table)
             return
         table.fds[fd] = self._open_output(target, append=op == ">>", table=table)
 
-    def _open_input(self, target: str) -> object:
-        path = self.abspath(target)
-        if path in ("/dev/null", "/dev/zero"):
-            return EmptyInput()
-        if path in ("/dev/stdin", "/proc/self/fd/0"):
-            return self.io.stdin
+    def _open_input(self, target: str, table: FdTable) -> object:
         try:
-            return BytesInput(self.ctx.fs.read_file(path))
+            return open_input(self.ctx, self.abspath(target), fds=table.fds)
         except FileNotFoundError:
             raise RedirectError(f"can't open {target}: no such file") from None
         except IsADirectoryError:
@@ -735,18 +740,8 @@ class Shell:
             raise RedirectError(f"can't open {target}: {exc.strerror or exc}") from None
 
     def _open_output(self, target: str, *, append: bool, table: FdTable) -> object:
-        path = self.abspath(target)
-        if path == "/dev/null":
-            return NullOutput()
-        device = re.fullmatch(r"/dev/(stdout|stderr)|/proc/(?:self|\d+)/fd/([12])", path)
-        if device:
-            which = device.group(1) or device.group(2)
-            fd = 1 if which in ("stdout", "1") else 2
-            if path.startswith("/proc/1/"):
-                return self.ctx.stdout if fd == 1 else self.ctx.stderr
-            return table.fds.get(fd, NullOutput())
         try:
-            return FileOutput(self.ctx.fs, path, append=append, mode=0o666 & ~self.ctx.umask)
+            return open_output(self.ctx, self.abspath(target), append=append, fds=table.fds)
         except FileNotFoundError:
             raise RedirectError(f"can't create {target}: nonexistent directory") from None
         except IsADirectoryError:

@@ -1,33 +1,11 @@
-"""A shell's open file descriptors, and files opened by redirections."""
+"""A shell's open file descriptors (files are opened by ``mockd.programs.opening``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from mockd.fs.api import FileSystem
-from mockd.programs.scheduling import checkpoint
 from mockd.programs.streams import InputStream, OutputStream
-
-
-class FileOutput:
-    """``> file`` / ``>> file``: each write appends to the file in the container's fs."""
-
-    def __init__(self, fs: FileSystem, path: str, *, append: bool, mode: int = 0o644) -> None:
-        self._fs = fs
-        self._path = path
-        if not append or not fs.exists(path):
-            fs.write_file(path, b"", mode=mode)
-        elif fs.is_dir(path):
-            raise IsADirectoryError(21, "Is a directory", path)
-        else:
-            # Opening for append fails up front (read-only mount, permissions), as open(2) does.
-            fs.write_file(path, b"", append=True)
-
-    async def write(self, data: bytes) -> None:
-        await checkpoint()
-        if data:
-            self._fs.write_file(self._path, data, append=True)
 
 
 @dataclass
