@@ -27,6 +27,7 @@ import requests
 import requests.adapters
 import urllib3.connectionpool
 import urllib3.exceptions
+from requests.structures import CaseInsensitiveDict
 from requests_unixsocket.adapters import UnixAdapter, UnixHTTPConnection, UnixHTTPConnectionPool
 
 from dockersdk.config import Endpoint, TLSConfig
@@ -204,16 +205,22 @@ class Transport:
         self.session.trust_env = False
         if user_agent:
             self.session.headers["User-Agent"] = user_agent
+        adapter: requests.adapters.HTTPAdapter
         if endpoint.scheme == "unix":
-            self.session.mount("http+unix://", _UnixSocketAdapter(pool_size))
+            adapter, prefix = _UnixSocketAdapter(pool_size), "http+unix://"
         elif endpoint.scheme == "https":
             tls = endpoint.tls or TLSConfig()
             self.session.verify = (tls.ca_cert or True) if tls.verify else False
             if tls.client_cert and tls.client_key:
                 self.session.cert = (tls.client_cert, tls.client_key)
-            self.session.mount("https://", _TLSAdapter(tls.assert_hostname))
+            adapter, prefix = _TLSAdapter(tls.assert_hostname), "https://"
         else:
-            self.session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=pool_size))
+            adapter, prefix = requests.adapters.HTTPAdapter(pool_maxsize=pool_size), "http://"
+        self.session.mount(prefix, adapter)  # the session closes it
+        self._adapter = adapter  # every request goes to the daemon: no per-URL lookup
+        verify = self.session.verify
+        self._verify: bool | str = True if verify is None else verify
+        self._headers = {k: str(v) for k, v in self.session.headers.items()}
 
     # -- version ------------------------------------------------------------
 
@@ -304,21 +311,50 @@ class Transport:
             raise self.error_for(response, operation)
         return response
 
-    def _send(self, method: str, url: str, *, timeout: Timeout, **kwargs: Any) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: Timeout,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        prepared = self._prepare(method, url, headers, data)
         try:
-            return self.session.request(
-                method,
-                url,
-                timeout=(timeout.connect, timeout.read),
-                allow_redirects=False,
-                **kwargs,
+            # Straight to the adapter: ``Session.request``/``send`` would merge settings
+            # (cookies, auth, hooks, environment, redirects) the daemon never uses, and
+            # that bookkeeping cost more than the mock's whole answer.
+            response = self._adapter.send(
+                prepared,
+                stream=stream,
+                timeout=(timeout.connect, timeout.read),  # type: ignore[arg-type]
+                verify=self._verify,
+                cert=self.session.cert,
+                proxies={},
             )
+            if not stream:
+                response.content  # noqa: B018  # read it all: the connection goes back to the pool
+            return response
         except requests.exceptions.ReadTimeout as exc:
             raise ReadTimeout(
                 f"the daemon at {self.endpoint.host} did not answer within {timeout.read}s"
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             raise DaemonUnreachable(self.endpoint.host, diagnose(self.endpoint, exc)) from exc
+
+    def _prepare(
+        self, method: str, url: str, headers: Mapping[str, str] | None, data: Any
+    ) -> requests.PreparedRequest:
+        """The request as requests sends it.  ``url`` is already encoded (``target``),
+        so requests' URL parsing and its cookie and hook steps are skipped."""
+        prepared = requests.PreparedRequest()
+        prepared.method = method
+        prepared.url = url
+        prepared.headers = CaseInsensitiveDict({**self._headers, **(headers or {})})
+        prepared.prepare_body(data, None)
+        return prepared
 
     def error_for(
         self, response: requests.Response, operation: str
