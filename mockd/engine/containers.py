@@ -356,6 +356,20 @@ def _start_error(err: ExecError) -> str:
     )
 
 
+def _inspect_host_config(host: dict[str, Any], api_version: tuple[int, int]) -> dict[str, Any]:
+    """HostConfig as inspect shows it: from 1.42 the kernel memory limits are left out
+    while unset (``KernelMemory`` is ignored from then on), from 1.52 ``KernelMemoryTCP``
+    is gone."""
+    if api_version < (1, 42):
+        return host
+    drop = [k for k in ("KernelMemory", "KernelMemoryTCP") if k in host and not host[k]]
+    if api_version >= (1, 52) and "KernelMemoryTCP" in host:
+        drop.append("KernelMemoryTCP")
+    if not drop:
+        return host
+    return {k: v for k, v in host.items() if k not in drop}
+
+
 class ContainerStore:
     """``engine.containers``: every container of the daemon."""
 
@@ -1019,7 +1033,7 @@ class ContainerStore:
             "ProcessLabel": "",
             "AppArmorProfile": "",
             "ExecIDs": list(c.exec_ids) or None,
-            "HostConfig": c.host_config,
+            "HostConfig": _inspect_host_config(c.host_config, api_version),
         }
         if size:
             out["SizeRw"] = c.fs.size_rw()

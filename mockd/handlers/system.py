@@ -183,11 +183,21 @@ def _legacy_usage(usage: DiskUsage, req: Request) -> dict[str, Any]:
         "Containers": usage.containers.items if usage.containers is not None else None,
         "Volumes": usage.volumes.items if usage.volumes is not None else None,
         # dockerd's nil slice: null while the build cache is empty.
-        "BuildCache": usage.build_cache.items or None if usage.build_cache is not None else None,
+        "BuildCache": _build_cache_records(usage, req),
     }
     if not req.version_at_least(1, 42):
-        out["BuilderSize"] = 0
+        records = usage.build_cache.items if usage.build_cache is not None else []
+        out["BuilderSize"] = sum(int(r.get("Size") or 0) for r in records)
     return out
+
+
+def _build_cache_records(usage: DiskUsage, req: Request) -> list[dict[str, Any]] | None:
+    """The records with the parent field of the request's version: ``Parent`` before
+    API 1.42, ``Parents`` from then on."""
+    if usage.build_cache is None or not usage.build_cache.items:
+        return None
+    gone = "Parent" if req.version_at_least(1, 42) else "Parents"
+    return [{k: v for k, v in r.items() if k != gone} for r in usage.build_cache.items]
 
 
 @operation("SystemDataUsage")
@@ -205,4 +215,6 @@ async def system_data_usage(req: Request, engine: Engine) -> Reply:
                       ("VolumeUsage", usage.volumes), ("BuildCacheUsage", usage.build_cache)):  # fmt: skip
         if kind is not None:
             out[key] = kind.summary(verbose=verbose)
+    if verbose and "BuildCacheUsage" in out:
+        out["BuildCacheUsage"]["Items"] = _build_cache_records(usage, req) or []
     return json_response(out)

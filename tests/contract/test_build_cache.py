@@ -133,3 +133,17 @@ def test_mock_label_matches_no_record_and_label_not_matches_all(docker: Backend)
     assert prune(docker, filters=json.dumps({"label": ["a=b"]}))["CachesDeleted"] is None
     pruned = prune(docker, filters=json.dumps({"label!": ["a=b"]}))
     assert len(pruned["CachesDeleted"]) == 3
+
+
+def test_mock_records_are_version_shaped(docker: Backend) -> None:
+    if not docker.is_mock:
+        pytest.skip("dockerd 20.10's classic builder keeps no build-cache records")
+    build(docker, {"Dockerfile": dockerfile(), "a.txt": "hello\n"})
+    old = docker.api("GET", "/v1.41/system/df").json()
+    assert all("Parent" in r and "Parents" not in r for r in old["BuildCache"])
+    assert old["BuilderSize"] == sum(r["Size"] for r in old["BuildCache"]) == 300_006
+    new = docker.api("GET", "/v1.44/system/df").json()
+    assert all("Parents" in r and "Parent" not in r for r in new["BuildCache"])
+    assert "BuilderSize" not in new
+    items = docker.api("GET", "/v1.52/system/df", params={"verbose": 1}).json()
+    assert all("Parent" not in r for r in items["BuildCacheUsage"]["Items"])

@@ -251,3 +251,16 @@ def test_event_sequence_for_run_stop_rm(d: Backend) -> None:
     events = [json.loads(line) for line in reply.text.splitlines() if line.strip()]
     actions = [e["Action"] for e in events if e["Type"] == "container" and e["Actor"]["ID"] == cid]
     assert actions == ["create", "start", "kill", "kill", "die", "stop", "destroy"]
+
+
+def test_inspect_kernel_memory_fields_follow_the_api_version(docker: Backend) -> None:
+    docker.ensure_busybox()
+    created = docker.api("POST", "/v1.41/containers/create", json={"Image": "busybox"})
+    container_id = docker.track("container", created.json()["Id"])
+    host = docker.api("GET", f"/v1.41/containers/{container_id}/json").json()["HostConfig"]
+    assert (host["KernelMemory"], host["KernelMemoryTCP"]) == (0, 0)
+    if docker.is_mock:  # the real engine here speaks 1.41 at most
+        for version in ("1.44", "1.52"):
+            host = docker.api("GET", f"/v{version}/containers/{container_id}/json").json()
+            assert "KernelMemory" not in host["HostConfig"]
+            assert "KernelMemoryTCP" not in host["HostConfig"]
