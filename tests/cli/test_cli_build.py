@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.cli.dockercli import NEEDS_CLI, run_docker
 
-DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
-
-pytestmark = [
-    pytest.mark.cli,
-    pytest.mark.skipif(not shutil.which(DOCKER), reason=f"docker CLI not found ({DOCKER})"),
-]
+pytestmark = NEEDS_CLI
 
 
 def docker(
     host: str, env: dict[str, str], *args: str, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DOCKER, "--host", host, *args],
-        env={**env, "DOCKER_BUILDKIT": "0"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        stdin=subprocess.DEVNULL,
-        cwd=cwd,
-    )
+    """The classic builder (``DOCKER_BUILDKIT=0``): the one the mock serves."""
+    return run_docker(host, {**env, "DOCKER_BUILDKIT": "0"}, *args, cwd=cwd, timeout=120)
 
 
 def test_classic_build_then_images_and_run(

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.cli.test_cli_build import docker, pytestmark  # noqa: F401  (the CLI markers)
+from tests.cli.dockercli import NEEDS_CLI
+from tests.cli.test_cli_build import docker
+
+pytestmark = NEEDS_CLI
 
 
 def test_system_df_shows_build_cache_and_builder_prune_clears_it(

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
-import pytest
+from tests.cli.dockercli import NEEDS_CLI, run_docker
 
-DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
-
-pytestmark = [
-    pytest.mark.cli,
-    pytest.mark.skipif(not shutil.which(DOCKER), reason=f"docker CLI not found ({DOCKER})"),
-]
+pytestmark = NEEDS_CLI
 
 
-def docker(host: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DOCKER, "--host", host, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+docker = run_docker
 
 
 def test_run_rm_prints_output(mockd_serve: str, docker_cli_env: dict[str, str]) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -17,13 +16,11 @@ from pathlib import Path
 import pytest
 import requests
 
-DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
+from tests.cli.dockercli import NEEDS_CLI, run_docker_bytes
+
 REGISTRY = os.environ.get("DOCKERSDK_REGISTRY", "127.0.0.1:5000")
 
-pytestmark = [
-    pytest.mark.cli,
-    pytest.mark.skipif(not shutil.which(DOCKER), reason=f"docker CLI not found ({DOCKER})"),
-]
+pytestmark = NEEDS_CLI
 
 
 def registry_answers() -> bool:
@@ -44,10 +41,7 @@ class Cli:
         self.host, self.env = host, env
 
     def raw(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(
-            [DOCKER, "--host", self.host, *args], env=self.env, input=stdin,
-            capture_output=True, timeout=60, check=False,
-        )  # fmt: skip
+        return run_docker_bytes(self.host, self.env, *args, stdin=stdin)
 
     def __call__(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
         done = self.raw(*args, stdin=stdin)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.cli.test_cli_build import docker, pytestmark  # noqa: F401  (the CLI markers)
+from tests.cli.dockercli import NEEDS_CLI
+from tests.cli.test_cli_build import docker
 from tests.contract.test_image_transfer import REGISTRY, needs_registry
+
+pytestmark = NEEDS_CLI
 
 
 @needs_registry

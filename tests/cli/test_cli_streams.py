@@ -5,33 +5,17 @@ from __future__ import annotations
 import os
 import pty
 import select
-import shutil
-import subprocess
 import time
 import uuid
 
 import pytest
 
-DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
+from tests.cli.dockercli import DOCKER, NEEDS_CLI, run_docker_bytes
 
-pytestmark = [
-    pytest.mark.cli,
-    pytest.mark.skipif(not os.path.exists(DOCKER), reason=f"docker CLI not found ({DOCKER})"),
-]
+pytestmark = NEEDS_CLI
 
 
-def docker(
-    host: str, env: dict[str, str], *args: str, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [DOCKER, "--host", host, *args],
-        env=env,
-        capture_output=True,
-        timeout=60,
-        check=False,
-        input=stdin,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
+docker = run_docker_bytes
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import uuid
 from collections.abc import Callable
@@ -11,12 +10,9 @@ from pathlib import Path
 
 import pytest
 
-DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
+from tests.cli.dockercli import NEEDS_CLI, run_docker
 
-pytestmark = [
-    pytest.mark.cli,
-    pytest.mark.skipif(not shutil.which(DOCKER), reason=f"docker CLI not found ({DOCKER})"),
-]
+pytestmark = NEEDS_CLI
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -24,15 +20,7 @@ Cli = Callable[..., subprocess.CompletedProcess[str]]
 @pytest.fixture
 def cli(mockd_serve: str, docker_cli_env: dict[str, str]) -> Cli:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [DOCKER, "--host", mockd_serve, *args],
-            env=docker_cli_env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
+        done = run_docker(mockd_serve, docker_cli_env, *args)
         assert done.returncode == 0, f"docker {' '.join(args)}: {done.stderr}"
         return done
 

@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 
-import pytest
 from backends import http_base, new_session
 
-# The modern CLI this machine ships; Debian's docker.io brings an older one to /usr/bin.
-PREFERRED_CLI = "/usr/local/bin/docker"
-DOCKER = os.environ.get("DOCKERSDK_DOCKER_CLI") or (
-    PREFERRED_CLI if os.access(PREFERRED_CLI, os.X_OK) else shutil.which("docker") or PREFERRED_CLI
-)
+from tests.cli.dockercli import NEEDS_CLI, run_docker
 
-pytestmark = [
-    pytest.mark.cli,
-    pytest.mark.skipif(not shutil.which(DOCKER), reason=f"docker CLI not found ({DOCKER})"),
-]
-
-
-def run_docker(host: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DOCKER, "--host", host, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+pytestmark = NEEDS_CLI
 
 
 def server_version(host: str) -> dict[str, object]:
