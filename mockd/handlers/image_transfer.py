@@ -181,7 +181,9 @@ async def _registry_pull(req: Request, engine: Engine, ref: Reference) -> Reply:
     except BaseException:
         client.close()
         raise
-    return StreamResponse(_pull_stream(store, client, ref, resolved))
+    return StreamResponse(
+        _pull_stream(store, client, ref, [ref], _platform(req), first=resolved)
+    )
 
 
 async def _registry_pull_all(req: Request, engine: Engine, ref: Reference) -> Reply:
@@ -193,7 +195,7 @@ async def _registry_pull_all(req: Request, engine: Engine, ref: Reference) -> Re
         client.close()
         raise
     refs = [ref.with_tag(tag) for tag in tags]
-    return StreamResponse(_pull_all_stream(images_of(engine), client, ref, refs, _platform(req)))
+    return StreamResponse(_pull_stream(images_of(engine), client, ref, refs, _platform(req)))
 
 
 async def _pull_one(
@@ -221,43 +223,30 @@ async def _pull_one(
 
 
 async def _pull_stream(
-    store: ImageStore, client: RegistryClient, ref: Reference, resolved: Resolved
-) -> AsyncIterator[bytes]:
-    try:
-        fresh = True
-        async for item in _pull_one(store, client, ref, resolved):
-            if isinstance(item, bool):
-                fresh = item
-            else:
-                yield item
-        word = "Downloaded newer image" if fresh else "Image is up to date"
-        yield _line({"status": f"Status: {word} for {ref.familiar()}"})
-    except DaemonError as exc:
-        yield _error_line(exc.message)
-    finally:
-        client.close()
-
-
-async def _pull_all_stream(
     store: ImageStore,
     client: RegistryClient,
-    repository: Reference,
+    shown: Reference,
     refs: list[Reference],
     platform: tuple[str, str, str],
+    first: Resolved | None = None,
 ) -> AsyncIterator[bytes]:
-    """Each tag in turn, then one ``Status:`` line for the repository."""
+    """Each reference in turn (one, or every tag of a repository), then one ``Status:``
+    line for ``shown``.  ``first`` is the first reference already resolved (a single
+    pull resolves before answering, so that its errors are a status, not a line)."""
     try:
         fresh = False
         for ref in refs:
             client.ref = ref
-            resolved = await asyncio.to_thread(client.resolve, platform)
+            resolved = first if first is not None and ref is refs[0] else None
+            if resolved is None:
+                resolved = await asyncio.to_thread(client.resolve, platform)
             async for item in _pull_one(store, client, ref, resolved):
                 if isinstance(item, bool):
                     fresh = fresh or item
                 else:
                     yield item
         word = "Downloaded newer image" if fresh else "Image is up to date"
-        yield _line({"status": f"Status: {word} for {repository.familiar()}"})
+        yield _line({"status": f"Status: {word} for {shown.familiar()}"})
     except DaemonError as exc:
         yield _error_line(exc.message)
     finally:
