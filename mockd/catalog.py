@@ -55,6 +55,12 @@ _APPLET_DIRS = {
         i2ctransfer loadfont mim nologin partprobe rdate telnetd ubirename udhcpd""",
 }
 APPLET_DIR = {name: d for d, names in _APPLET_DIRS.items() for name in names.split()}
+# Alpine's busybox has these too (Debian's, in the busybox image, does not).
+ALPINE_APPLET_DIR = {
+    **APPLET_DIR,
+    **dict.fromkeys(("addgroup", "adduser", "delgroup", "deluser"), "usr/sbin"),
+    **dict.fromkeys(("pgrep", "pkill"), "usr/bin"),
+}
 
 BUSYBOX_PROGRAM = "busybox"
 HELLO_PROGRAM = "hello"
@@ -195,7 +201,8 @@ def build_tree(kind: str, created: str) -> Node:
     root.children["tmp"] = new_dir(0o1777, mtime)
     bin_dir = root.children["bin"]
     bin_dir.children["busybox"] = _file(marker(BUSYBOX_PROGRAM), 0o755, mtime)
-    for name, where in sorted(APPLET_DIR.items()):
+    links = ALPINE_APPLET_DIR if kind == "alpine" else APPLET_DIR
+    for name, where in sorted(links.items()):
         _dir_at(root, where, mtime).children[name] = Node(
             kind="symlink", mode=0o777, target="/bin/busybox", mtime=mtime
         )

@@ -5,7 +5,18 @@ from __future__ import annotations
 import posixpath
 
 from mockd.programs.api import ProgramContext
-from mockd.programs.applets import files, process, system, terminal, text
+from mockd.programs.applets import (
+    accounts,
+    archive,
+    awk,
+    files,
+    misc,
+    ownership,
+    process,
+    system,
+    terminal,
+    text,
+)
 from mockd.programs.applets._common import Applet, error
 from mockd.programs.devices import DeviceWriteError, EndlessRead
 
@@ -33,6 +44,19 @@ APPLETS: dict[str, Applet] = {
     "test": system.test, "[": system.test, "[[": system.test,
     # terminal
     "stty": terminal.stty,
+    # owners and accounts
+    "chown": ownership.chown, "chgrp": ownership.chgrp, "adduser": accounts.adduser,
+    "addgroup": accounts.addgroup, "deluser": accounts.deluser, "delgroup": accounts.delgroup,
+    # archives
+    "tar": archive.tar, "gzip": archive.gzip_, "gunzip": archive.gunzip, "zcat": archive.zcat,
+    # awk
+    "awk": awk.awk,
+    # small ones
+    "timeout": misc.timeout, "usleep": misc.usleep, "uptime": misc.uptime,
+    "readlink": misc.readlink, "realpath": misc.realpath, "tac": misc.tac, "rev": misc.rev,
+    "nl": misc.nl, "paste": misc.paste, "cmp": misc.cmp, "od": misc.od,
+    "sha512sum": misc.sha512sum, "pidof": misc.pidof, "killall": misc.killall,
+    "pgrep": misc.pgrep, "pkill": misc.pkill,
 }  # fmt: skip
 
 _SHELLS = frozenset({"sh", "ash"})

@@ -145,3 +145,29 @@ async def read_exactly(stream: InputStream, n: int) -> bytes:
 
 def enoent(path: str) -> OSError:
     return FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+
+
+async def show_usage(ctx: ProgramContext, usage: str) -> int:
+    """Busybox's answer to bad arguments: the usage text on stderr, exit 1."""
+    await ctx.stderr.write(
+        f"BusyBox v1.36.1 (mockd) multi-call binary.\n\nUsage: {applet_name(ctx)} {usage}\n".encode()
+    )
+    return 1
+
+
+async def parse_or_usage(
+    ctx: ProgramContext,
+    usage: str,
+    flags: str,
+    with_value: str = "",
+    *,
+    args: list[str] | None = None,
+) -> tuple[set[str], dict[str, str], list[str]] | None:
+    """``parse_flags`` on the arguments (``args``, or argv's); None after busybox's complaint
+    and usage text."""
+    try:
+        return parse_flags(ctx.argv[1:] if args is None else args, flags, with_value)
+    except UsageError as exc:
+        await error(ctx, str(exc))
+        await show_usage(ctx, usage)
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import posixpath
 import time
 
@@ -50,8 +51,11 @@ async def ls(ctx: ProgramContext) -> int:
     except UsageError as exc:
         await error(ctx, str(exc))
         return 1
-    users = names_by_id(ctx, "/etc/passwd")
-    groups = names_by_id(ctx, "/etc/group")
+    # -n: the long format with numeric owners.
+    users = {} if "n" in flags else names_by_id(ctx, "/etc/passwd")
+    groups = {} if "n" in flags else names_by_id(ctx, "/etc/group")
+    if "n" in flags:
+        flags.add("l")
     now = ctx.clock.now()
     status = 0
     files: list[tuple[str, FileStat]] = []
@@ -180,9 +184,21 @@ async def rmdir(ctx: ProgramContext) -> int:
 
 
 async def touch(ctx: ProgramContext) -> int:
-    flags, _, names = parse_flags(ctx.argv[1:], "c")
+    flags, values, names = parse_flags(ctx.argv[1:], "cam", "dr")
     status = 0
     now = ctx.clock.now()
+    if "d" in values:
+        when = _touch_date(values["d"])
+        if when is None:
+            await error(ctx, f"invalid date '{values['d']}'")
+            return 1
+        now = when
+    elif "r" in values:
+        try:
+            now = ctx.fs.stat(abspath(ctx, values["r"])).mtime
+        except OSError as exc:
+            await error(ctx, f"{values['r']}: {strerror(exc)}")
+            return 1
     for name in names:
         path = abspath(ctx, name)
         try:
@@ -194,6 +210,21 @@ async def touch(ctx: ProgramContext) -> int:
             await error(ctx, f"{name}: {strerror(exc)}")
             status = 1
     return status
+
+
+def _touch_date(text: str) -> float | None:
+    """``-d``: ``@SECONDS`` or ``YYYY-MM-DD[ HH:MM[:SS]]`` (the container's TZ is UTC)."""
+    if text.startswith("@"):
+        try:
+            return float(text[1:])
+        except ValueError:
+            return None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return float(calendar.timegm(time.strptime(text, fmt)))
+        except ValueError:
+            continue
+    return None
 
 
 async def _copy_tree(

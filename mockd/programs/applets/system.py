@@ -36,9 +36,9 @@ async def id_(ctx: ProgramContext) -> int:
         return 0
     text = f"uid={user.uid}" + (f"({user.name})" if user.name else "")
     text += f" gid={user.gid}" + (f"({group_name})" if group_name else "")
-    extra = [g for g in user.groups if g != user.gid]
-    if extra:
-        text += " groups=" + ",".join(f"{g}({groups[g]})" if g in groups else str(g) for g in extra)
+    # getgroups(): runc gives the process its primary group among its groups.
+    listed = [user.gid, *(g for g in user.groups if g != user.gid)]
+    text += " groups=" + ",".join(f"{g}({groups[g]})" if g in groups else str(g) for g in listed)
     await ctx.stdout.write((text + "\n").encode())
     return 0
 
