@@ -7,7 +7,8 @@ tmpfs, a host directory).  Symlinks are resolved across mount points, inside
 the container's root.  Read-only mounts refuse writes with ``EROFS``.  The
 container's own layer is still ``Container.fs``, so ``changes()``, export and
 commit see only it, as with dockerd (volumes are not in the diff).  ``/dev``
-(``mockd.programs.devices.dev_tree``, fresh at each start) is a runtime mount:
+(``mockd.programs.devices.dev_tree``, fresh at each start; before the first,
+``dev_until_start``) is a runtime mount:
 processes see it, the archive endpoints do not, as dockerd's archive code
 mounts volumes but not runc's ``/dev`` tmpfs.
 
@@ -25,15 +26,16 @@ import shutil
 import stat as stat_mod
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mockd.fs import ContainerFS, ExtractConflictError, MemoryFileSystem, paths
 from mockd.fs.api import FileKind, FileStat, FileSystem
 from mockd.fs.errors import fs_error
-from mockd.programs.devices import dev_tree
+from mockd.fs.union import Stack, UnionView, child_stack, stat_of
+from mockd.programs.devices import dev_tree, dev_until_start
 
 if TYPE_CHECKING:
     from mockd.engine.volumes import VolumeStore
@@ -266,6 +268,34 @@ def within_mount(path: str, mount_point: str) -> bool:
     return mount_point == "/" or path == mount_point or path.startswith(mount_point + "/")
 
 
+def _stack_in(fs: FileSystem, inner: str) -> Stack | None:
+    """The nodes at ``inner`` of a layered filesystem (``[]``: nothing there);
+    ``None`` for another kind of filesystem, which is asked by ``stat``."""
+    return fs.lookup_stack(inner) if isinstance(fs, UnionView) else None
+
+
+class _Place(NamedTuple):
+    """Where a resolved container path is: the filesystem owning it, the path in it."""
+
+    fs: FileSystem
+    inner: str
+    mount: Mount | None  # None: the container's own layer
+    stack: Stack | None  # in a layered filesystem, the nodes there ([]: nothing)
+
+    @property
+    def read_only(self) -> bool:
+        return self.mount is not None and self.mount.read_only
+
+
+def _link_target(fs: FileSystem, inner: str) -> str | None:
+    """The target of the symlink at ``inner`` of ``fs`` (``None``: no link, or nothing)."""
+    try:
+        st = fs.stat(inner, follow_symlinks=False)
+    except OSError:
+        return None
+    return st.link_target if st.kind == "symlink" else None
+
+
 class MountTable(_QueriesFromStat):
     """``FileSystem`` over a root filesystem and the mounts in front of it."""
 
@@ -277,6 +307,7 @@ class MountTable(_QueriesFromStat):
         # mounts the volumes, not the /dev tmpfs).
         self.runtime_mounts: list[Mount] = []
         self._routing: list[Mount] = []
+        self._by_destination: dict[str, Mount] = {}  # a walk meets mount points by name
         for mount in mounts or []:
             self.add(mount)
 
@@ -290,6 +321,7 @@ class MountTable(_QueriesFromStat):
         self._routing = sorted(
             [*self.mounts, *self.runtime_mounts], key=lambda m: len(m.destination), reverse=True
         )
+        self._by_destination = {m.destination: m for m in self._routing}
 
     def replace_fs(self, destination: str, fs: FileSystem) -> None:
         for mount in self._routing:
@@ -298,45 +330,83 @@ class MountTable(_QueriesFromStat):
 
     # -- routing -----------------------------------------------------------
 
-    def _owner(self, path: str) -> tuple[FileSystem, str, bool]:
-        """(filesystem, path inside it, read-only) for a resolved container path."""
-        for mount in self._routing:
-            if within_mount(path, mount.destination):
-                rest = path[len(mount.destination) :] if mount.destination != "/" else path
-                return mount.fs, paths.clean(mount.source + rest), mount.read_only
-        return self.root, path, False
+    def _at(self, here: str) -> _Place:
+        """Where the resolved container path ``here`` is (``""`` for the root)."""
+        mount: Mount | None = None
+        if not here:  # where every walk starts
+            mount = self._by_destination.get("/")
+        else:
+            for candidate in self._routing:
+                if within_mount(here, candidate.destination):
+                    mount = candidate
+                    break
+        if mount is None:
+            return _Place(self.root, here or "/", None, _stack_in(self.root, here or "/"))
+        rest = here[len(mount.destination) :] if mount.destination != "/" else here
+        inner = paths.clean(mount.source + rest)
+        return _Place(mount.fs, inner, mount, _stack_in(mount.fs, inner))
 
-    def _resolve(self, path: str, *, follow_last: bool) -> str:
-        """``path`` with its symlinks resolved across mounts (missing tails kept)."""
-        parts: list[str] = []
-        todo = deque(paths.split(path))
+    def _walk(self, path: str, *, follow_last: bool) -> tuple[str, _Place]:
+        """``path`` with its symlinks resolved across mounts (missing tails kept), and
+        where it is.
+
+        One lookup per name: the walk carries the owning filesystem and, in a
+        layered one, the stack of nodes at the current directory, so the cost
+        is O(depth), not a lookup from the root for every prefix (this runs
+        for every path a process touches: six times in a ``$PATH`` search).
+        """
+        by_destination = self._by_destination
+        here = ""  # the resolved path so far ("" at the root)
+        fs, inner, mount, stack = self._at("")
+        todo = [part for part in reversed(path.split("/")) if part and part != "."]
         links = 0
         while todo:
-            name = todo.popleft()
+            name = todo.pop()
             if name == "..":
-                if parts:
-                    parts.pop()
+                if here:
+                    here = here[: here.rfind("/")]
+                    fs, inner, mount, stack = self._at(here)
                 continue
-            here = paths.join([*parts, name])
+            child_path = here + "/" + name
+            child_mount = by_destination.get(child_path)
+            if child_mount is not None:  # a mount point: its filesystem's source from here on
+                child_fs, child_inner = child_mount.fs, paths.clean(child_mount.source)
+                child_nodes = _stack_in(child_fs, child_inner)
+            else:
+                child_fs, child_mount = fs, mount
+                child_inner = ("" if inner == "/" else inner) + "/" + name
+                if stack is None:
+                    child_nodes = None
+                elif stack and stack[0].kind == "dir":
+                    child_nodes = child_stack(stack, name)
+                else:  # under something missing or not a directory (ENOENT, ENOTDIR)
+                    child_nodes = []
             if todo or follow_last:
-                fs, inner, _ = self._owner(here)
-                try:
-                    st = fs.stat(inner, follow_symlinks=False)
-                except OSError:
-                    st = None
-                if st is not None and st.kind == "symlink":
+                if child_nodes is not None:
+                    node = child_nodes[0] if child_nodes else None
+                    target = node.target if node is not None and node.kind == "symlink" else None
+                else:
+                    target = _link_target(child_fs, child_inner)
+                if target is not None:
                     links += 1
                     if links > MAX_SYMLINKS:
                         raise fs_error(errno.ELOOP, path)
-                    if st.link_target.startswith("/"):
-                        parts.clear()
-                    todo.extendleft(reversed(paths.split(st.link_target)))
+                    if target.startswith("/"):
+                        here = ""
+                        fs, inner, mount, stack = self._at("")
+                    todo.extend(reversed(paths.split(target)))
                     continue
-            parts.append(name)
-        return paths.join(parts)
+            here = child_path
+            fs, inner, mount, stack = child_fs, child_inner, child_mount, child_nodes
+        return here or "/", _Place(fs, inner, mount, stack)
+
+    def _resolve(self, path: str, *, follow_last: bool) -> str:
+        """``path`` with its symlinks resolved across mounts (missing tails kept)."""
+        return self._walk(path, follow_last=follow_last)[0]
 
     def _route(self, path: str, *, follow_last: bool = True) -> tuple[FileSystem, str, bool]:
-        return self._owner(self._resolve(path, follow_last=follow_last))
+        place = self._walk(path, follow_last=follow_last)[1]
+        return place.fs, place.inner, place.read_only
 
     def _writable(self, path: str, *, follow_last: bool = True) -> tuple[FileSystem, str]:
         fs, inner, read_only = self._route(path, follow_last=follow_last)
@@ -347,13 +417,36 @@ class MountTable(_QueriesFromStat):
     # -- reading -----------------------------------------------------------
 
     def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
-        fs, inner, _ = self._route(path, follow_last=follow_symlinks)
-        return replace(fs.stat(inner, follow_symlinks=False), path=path)
+        place = self._walk(path, follow_last=follow_symlinks)[1]
+        if place.stack:  # found in a layered filesystem: no second lookup
+            return stat_of(place.stack[0], path)
+        return replace(place.fs.stat(place.inner, follow_symlinks=False), path=path)
+
+    def probe(self, path: str) -> tuple[str, int] | None:
+        """(kind, permission bits) of what ``path`` names, symlinks followed; ``None``
+        where nothing is (``stat`` without the error a miss costs)."""
+        try:
+            place = self._walk(path, follow_last=True)[1]
+        except OSError:
+            return None
+        if place.stack is not None:
+            return (place.stack[0].kind, place.stack[0].mode & 0o7777) if place.stack else None
+        try:
+            st = place.fs.stat(place.inner, follow_symlinks=False)
+        except OSError:
+            return None
+        return st.kind, st.mode
+
+    def exists(self, path: str) -> bool:
+        return self.probe(path) is not None
+
+    def is_dir(self, path: str) -> bool:
+        found = self.probe(path)
+        return found is not None and found[0] == "dir"
 
     def listdir(self, path: str) -> list[str]:
-        resolved = self._resolve(path, follow_last=True)
-        fs, inner, _ = self._owner(resolved)
-        names = set(fs.listdir(inner))
+        resolved, place = self._walk(path, follow_last=True)
+        names = set(place.fs.listdir(place.inner))
         # Mount points show in their directory even where nothing was made for them.
         for mount in self._routing:
             parent, _, name = mount.destination.rpartition("/")
@@ -611,9 +704,13 @@ MOUNTPOINT = "/var/lib/docker/volumes/{}/_data"
 DEV = "/dev"  # runc's tmpfs with the devices (a volume or bind there is under it)
 
 
+def _clock_of(own: FileSystem) -> Callable[[], float]:
+    return own.clock if isinstance(own, ContainerFS) else time.time
+
+
 def _fresh_dev(own: FileSystem) -> FileSystem:
     """A new /dev, stamped by the container's clock."""
-    return dev_tree(own.clock if isinstance(own, ContainerFS) else time.time)
+    return dev_tree(_clock_of(own))
 
 
 class ContainerMounts:
@@ -634,7 +731,7 @@ class ContainerMounts:
     ) -> MountTable:
         table = MountTable(own)
         # First: mount points under /dev are made in it, not in the container's layer.
-        table.add(Mount(DEV, _fresh_dev(own)), runtime=True)
+        table.add(Mount(DEV, dev_until_start(_clock_of(own))), runtime=True)
         acquired: list[str] = []
         try:
             for point in sorted(points, key=lambda p: len(p.destination)):

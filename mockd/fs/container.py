@@ -303,5 +303,8 @@ class ContainerFS(UnionView):
 class MemoryFileSystem(ContainerFS):
     """A plain writable in-memory tree (a container filesystem with no image below)."""
 
-    def __init__(self, *, clock: Clock = time.time) -> None:
+    def __init__(self, *, clock: Clock = time.time, root: Node | None = None) -> None:
+        """``root``: the tree to hold (taken as is, not copied); a new empty one without."""
         super().__init__(None, clock=clock)
+        if root is not None:
+            self.upper = root

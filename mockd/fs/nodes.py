@@ -84,6 +84,17 @@ def deep_copy(node: Node, memo: dict[int, Node] | None = None) -> Node:
     return copy
 
 
+def stamped_copy(node: Node, mtime: float) -> Node:
+    """A copy of a tree (no hardlinks in it) with every entry's time set to ``mtime``:
+    a tree made new from a template, as if each entry had just been created."""
+    # Positional arguments: this runs for each entry of the /dev of every start.
+    copy = Node(node.kind, node.mode, node.uid, node.gid, mtime, node.data, node.target,
+                node.rdev, dict(node.xattrs) if node.xattrs else {}, {}, node.opaque)  # fmt: skip
+    for name, child in node.children.items():
+        copy.children[name] = stamped_copy(child, mtime)
+    return copy
+
+
 def walk(node: Node, path: str = "/") -> list[tuple[str, Node]]:
     """Every entry below ``node`` in sorted pre-order, as (absolute path, node)."""
     out: list[tuple[str, Node]] = []

@@ -9,7 +9,6 @@ view over an image copies nothing.
 from __future__ import annotations
 
 import errno
-from collections import deque
 from collections.abc import Iterator, Sequence
 
 from mockd.fs import paths
@@ -69,6 +68,21 @@ def merged_names(stack: Stack) -> list[str]:
     return sorted(names)
 
 
+def stat_of(node: Node, path: str) -> FileStat:
+    """What ``stat`` says of ``node`` found at ``path``."""
+    return FileStat(
+        path=path,
+        kind="file" if node.kind == "whiteout" else node.kind,
+        mode=node.mode & 0o7777,
+        size=node.size,
+        mtime=node.mtime,
+        uid=node.uid,
+        gid=node.gid,
+        link_target=node.target,
+        rdev=node.rdev,
+    )
+
+
 class UnionView:
     """Read side of ``mockd.fs.api.FileSystem`` over layer trees (bottom first)."""
 
@@ -88,17 +102,18 @@ class UnionView:
         """
         stacks: list[Stack] = [root_stack(self._roots())]
         parts: list[str] = []
-        todo = deque(paths.split(path))
+        # The names still to walk, next one last (a list popped from its end).
+        todo = [part for part in reversed(path.split("/")) if part and part != "."]
         links = 0
         while todo:
-            name = todo.popleft()
+            name = todo.pop()
             if name == "..":
                 if parts:
                     parts.pop()
                     stacks.pop()
                 continue
             here = stacks[-1]
-            if not here[0].is_dir:
+            if here[0].kind != "dir":
                 raise fs_error(errno.ENOTDIR, path)
             stack = child_stack(here, name)
             if not stack:
@@ -111,7 +126,7 @@ class UnionView:
                 if node.target.startswith("/"):
                     parts.clear()
                     del stacks[1:]
-                todo.extendleft(reversed(paths.split(node.target)))
+                todo.extend(reversed(paths.split(node.target)))
                 continue
             parts.append(name)
             stacks.append(stack)
@@ -147,19 +162,31 @@ class UnionView:
         """The visible node at ``path`` (for the engine's tar and stat code)."""
         return self._resolve(path, follow_last=follow_symlinks)[1][0]
 
+    def lookup_stack(self, path: str) -> Stack:
+        """The stack at ``path`` (its last name not followed); ``[]`` where nothing is.
+
+        For callers that walk on from there with ``child_stack`` (the mount
+        table): a miss costs no exception.
+        """
+        if path == "/":
+            return root_stack(self._roots())
+        try:
+            return self._resolve(path, follow_last=False)[1]
+        except OSError:
+            return []
+
+    def probe(self, path: str) -> tuple[str, int] | None:
+        """(kind, permission bits) of what ``path`` names, symlinks followed; ``None``
+        where nothing is.  ``stat`` without building an error for a miss (a
+        ``$PATH`` search misses in most directories)."""
+        try:
+            node = self._resolve(path, follow_last=True)[1][0]
+        except OSError:
+            return None
+        return node.kind, node.mode & 0o7777
+
     def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
-        node = self.node(path, follow_symlinks=follow_symlinks)
-        return FileStat(
-            path=paths.clean(path),
-            kind="file" if node.kind == "whiteout" else node.kind,
-            mode=node.mode & 0o7777,
-            size=node.size,
-            mtime=node.mtime,
-            uid=node.uid,
-            gid=node.gid,
-            link_target=node.target,
-            rdev=node.rdev,
-        )
+        return stat_of(self.node(path, follow_symlinks=follow_symlinks), paths.clean(path))
 
     def exists(self, path: str) -> bool:
         try:

@@ -16,6 +16,7 @@ busybox is scanned once, not on every exec.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections import OrderedDict
 from collections.abc import Callable
@@ -91,6 +92,34 @@ def _busybox_applets(data: bytes) -> frozenset[str]:
     return frozenset(names)
 
 
+def probe(fs: FileSystem, path: str) -> tuple[str, int] | None:
+    """(kind, permission bits) of what ``path`` names, or ``None`` when nothing is.
+
+    Through the filesystem's own ``probe`` when it has one (the mount table and
+    the layered filesystems do): a ``$PATH`` search misses in most of its
+    directories, and a miss then costs no exception.
+    """
+    fast = getattr(fs, "probe", None)
+    if fast is not None:
+        found: tuple[str, int] | None = fast(path)
+        return found
+    try:
+        st = fs.stat(path)
+    except OSError:
+        return None
+    return st.kind, st.mode
+
+
+@functools.lru_cache(maxsize=64)
+def _search_dirs(search_path: str, cwd: str) -> tuple[str, ...]:
+    """``$PATH``'s directories as absolute prefixes ending in ``/`` (an empty entry is ``.``)."""
+    out: list[str] = []
+    for directory in search_path.split(":"):
+        prefix = posixpath.join(directory or ".", "")
+        out.append(prefix if prefix.startswith("/") else posixpath.join(cwd, prefix))
+    return tuple(out)
+
+
 class ProgramRegistry:
     """Registered programs, and resolution of ``argv[0]`` to a program."""
 
@@ -142,22 +171,16 @@ class ProgramRegistry:
         """The path ``name`` refers to: as is when it has a ``/``, else searched in ``$PATH``."""
         if "/" in name:
             path = posixpath.normpath(posixpath.join(cwd, name))
-            try:
-                st = fs.stat(path)
-            except OSError:
-                raise NoSuchFile(name) from None
-            if st.kind == "dir" or not st.mode & 0o111:
+            found = probe(fs, path)
+            if found is None:
+                raise NoSuchFile(name)
+            if found[0] == "dir" or not found[1] & 0o111:
                 raise PermissionDenied(name)
             return path
-        for directory in env.get("PATH", DEFAULT_PATH).split(":"):
-            path = posixpath.join(directory or ".", name)
-            if not path.startswith("/"):
-                path = posixpath.join(cwd, path)
-            try:
-                st = fs.stat(path)
-            except OSError:
-                continue
-            if st.kind != "dir" and st.mode & 0o111:
+        for directory in _search_dirs(env.get("PATH", DEFAULT_PATH), cwd):
+            path = directory + name
+            found = probe(fs, path)
+            if found is not None and found[0] != "dir" and found[1] & 0o111:
                 return posixpath.normpath(path)
         raise CommandNotFound(name)
 
@@ -185,11 +208,10 @@ class ProgramRegistry:
             return Resolved(self.busybox_program, argv, path)
         if kind.kind == "script" and depth < _MAX_INTERPRETER_DEPTH:
             interpreter = kind.interpreter
-            try:
-                st = fs.stat(interpreter)
-            except OSError:
-                raise NoSuchFile(interpreter) from None
-            if st.kind == "dir" or not st.mode & 0o111:
+            found = probe(fs, interpreter)
+            if found is None:
+                raise NoSuchFile(interpreter)
+            if found[0] == "dir" or not found[1] & 0o111:
                 raise PermissionDenied(interpreter)
             script_argv = [interpreter]
             if kind.interpreter_arg:
