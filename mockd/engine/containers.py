@@ -621,13 +621,14 @@ class ContainerStore:
         files.write_file("/resolv.conf", resolv.encode())
 
     def _user(self, c: Container) -> User:
-        spec = str(c.config.get("User") or "")
-        name, _, group = spec.partition(":")
-        if not name or name in ("root", "0"):
-            return User()
-        uid = int(name) if name.isdigit() else 1000
-        gid = int(group) if group.isdigit() else uid
-        return User(uid=uid, gid=gid, name=name, home="/")
+        """``Config.User`` looked up in the container's /etc/passwd and /etc/group, as
+        runc does at start; an unknown name is dockerd's start error."""
+        from mockd.engine.exec import UserNotFound, resolve_user
+
+        try:
+            return resolve_user(c.view.read_file, str(c.config.get("User") or ""))
+        except UserNotFound as err:
+            raise SystemError_(str(err)) from None
 
     def start(self, ref: str) -> None:
         """ContainerStart: 304 when running; dockerd's 400 when the command cannot run."""
@@ -650,6 +651,13 @@ class ContainerStore:
             c.state.exit_code = 128
             raise
         self._write_etc_files(c)
+        try:
+            user = self._user(c)
+        except SystemError_ as err:  # 500, the container stays as it was, as dockerd
+            self._release_network(c)
+            c.state.error = str(err)
+            c.state.exit_code = 128
+            raise
         pid = self.allocate_host_pids(64)
         process = ContainerProcess(
             fs=c.view,
@@ -665,13 +673,13 @@ class ContainerStore:
         env.setdefault("HOSTNAME", c.hostname)
         if c.config.get("Tty"):
             env.setdefault("TERM", "xterm")
-        env.setdefault("HOME", "/root")
+        env.setdefault("HOME", user.home or "/")
         try:
             process.start(
                 c.argv,
                 env,
                 str(c.config.get("WorkingDir") or "/"),
-                self._user(c),
+                user,
                 tty=bool(c.config.get("Tty")),
                 stdin_open=bool(c.config.get("OpenStdin")),
             )

@@ -66,14 +66,20 @@ def resolve_user(fs_read: Any, spec: str) -> User:
     if entry is not None:
         name, uid, gid, home = entry[0], int(entry[2]), int(entry[3]), entry[5]
     elif user_part.isdigit():
-        name, uid, gid, home = user_part, int(user_part), 0, "/"
+        name, uid, gid, home = "", int(user_part), 0, "/"  # no name: `id` shows none
     else:
         raise UserNotFound(f"unable to find user {user_part}: no matching entries in passwd file")
     if group_part:
         group = next((row for row in groups if group_part in (row[0], row[2])), None)
         gid = int(group[2]) if group else int(group_part) if group_part.isdigit() else gid
     group_name = next((row[0] for row in groups if row[2] == str(gid)), str(gid))
-    return User(uid=uid, gid=gid, name=name, home=home, group_name=group_name)
+    # Supplementary groups: those that list the user as a member (runc's getgrouplist).
+    extra = tuple(
+        int(row[2])
+        for row in groups
+        if name and row[2].isdigit() and int(row[2]) != gid and name in row[3].split(",")
+    )
+    return User(uid=uid, gid=gid, name=name, home=home, group_name=group_name, groups=extra)
 
 
 def _table(fs_read: Any, path: str) -> list[list[str]]:
