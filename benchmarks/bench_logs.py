@@ -68,7 +68,8 @@ def run(ctx: Context) -> None:
         cid = _writer(backend, size)
         table.notes.append(f"{backend.name}: writing {size // MB} MB of logs took "
                            f"{time.perf_counter() - started:.1f}s")  # fmt: skip
-        results = interleaved(_readers(backend, cid), ctx.scale(3, 1))
+        # Five rounds: on the real engine the rate is dockerd's (json-file reads), which swings.
+        results = interleaved(_readers(backend, cid), ctx.scale(5, 1))
         for name, result in results.items():
             if result.amount != size:
                 raise RuntimeError(f"{name} read {result.amount} bytes of {size}")
@@ -76,12 +77,17 @@ def run(ctx: Context) -> None:
         # The floor is the faster of the two raw readers.
         floor = max(results["raw http.client"], results["raw socket"], key=lambda t: t.per_second)
         ratio = ours.per_second / floor.per_second
-        ratios.append((backend.name, ratio))
+        # The verdict is on the client's decoding rate (bytes per CPU second): wall
+        # throughput is the daemon's too, and on two shared CPUs it swings by 30%
+        # between rounds whichever client reads.
+        cheapest = min(results["raw http.client"].cpu_ns, results["raw socket"].cpu_ns)
+        ratios.append((backend.name, cheapest / max(ours.cpu_ns, 1)))
         table.add(backend.name, size // MB, _cell(ours, size), _cell(theirs, size),
                   _cell(results["raw http.client"], size), _cell(results["raw socket"], size),
                   f"{ratio:.2f}", f"{theirs.per_second / floor.per_second:.2f}")  # fmt: skip
     ctx.report.target(
-        "log stream >= 90% of the raw socket's throughput (the faster raw reader)",
+        "log stream decoded at >= 90% of the raw socket's rate (client bytes per CPU second, "
+        "against the cheaper raw reader)",
         all(r >= 0.9 for _, r in ratios) if ratios else None,
         ", ".join(f"{name} {r:.0%}" for name, r in ratios),
     )
