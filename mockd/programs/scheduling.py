@@ -10,13 +10,17 @@ once the running program has had it for a slice, as a kernel's scheduler would.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 
-# How long a program may run before others get a turn.  Long enough that a
-# program's ordinary writes pay one clock read each, short enough that the
-# daemon's latency stays well under a millisecond or two.
-SLICE_SECONDS = 0.002
+# How long a program may run before others get a turn.  Longer than twice
+# CPython's switch interval (5 ms): each turn handed back makes the loop poll
+# its sockets, which releases and retakes the GIL, and a thread waiting for the
+# GIL restarts its wait whenever that happens.  Turns handed back more often
+# than the switch interval starve every other thread of the process (an
+# embedding test's own thread could not even return from time.sleep).
+SLICE_SECONDS = max(0.01, 2 * sys.getswitchinterval())
 
 
 class _Turn(threading.local):
