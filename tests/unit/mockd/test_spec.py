@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -86,12 +85,12 @@ def test_resolve_follows_refs(spec: Spec) -> None:
         spec.resolve({"$ref": "other.json#/x"})
 
 
-def test_loads_once_and_fast() -> None:
+def test_loads_once() -> None:
+    # Its speed is the daemon-start benchmark's business (benchmarks/bench_daemon.py).
     assert load_spec() is load_spec()
-    started = time.perf_counter()
     fresh = spec_module._load.__wrapped__(DOCUMENT)
-    assert time.perf_counter() - started < 0.3
     assert fresh is not load_spec()
+    assert fresh.definitions.keys() == load_spec().definitions.keys()
 
 
 # Body checks: what Go's encoding/json refuses, and only that.
