@@ -1358,8 +1358,7 @@ class ContainerStore:
                 )
         except TarSafetyError as err:
             # dockerd's words; its status is 500, ours 400: the client sent a bad archive
-            reason = str(err).removeprefix("invalid tar archive: ")
-            raise InvalidParameter(f"Error processing tar file(exit status 1): {reason}") from None
+            raise InvalidParameter(err.untar_message()) from None
         except OSError as err:
             raise InvalidParameter(str(err)) from None
         self.event(c, "extract-to-dir", path=path)

@@ -290,8 +290,7 @@ def read_archive(stream: IO[bytes], limits: TarLimits | None = None) -> list[Loa
     try:
         entries = [] if _empty(stream) else read_entries(stream, limits, whiteouts=False)[0]
     except TarSafetyError as exc:
-        reason = str(exc).removeprefix("invalid tar archive: ")
-        raise InvalidParameter(f"Error processing tar file(exit status 1): {reason}") from None
+        raise InvalidParameter(exc.untar_message()) from None
     archive = _Archive(entries)
     try:
         if archive.has("manifest.json"):

@@ -22,4 +22,12 @@ def not_found(path: str) -> OSError:
 
 
 class TarSafetyError(ValueError):
-    """An archive the daemon refuses: escaping paths or links, devices, a tar bomb."""
+    """An archive the daemon refuses: escaping paths or links, devices, a tar bomb.
+
+    The text is the reason alone, in Go's words where dockerd's untar would fail
+    (``archive/tar: invalid tar header``); :meth:`untar_message` is how dockerd
+    reports it for PUT archive and image load.
+    """
+
+    def untar_message(self) -> str:
+        return f"Error processing tar file(exit status 1): {self}"

@@ -340,7 +340,7 @@ def read_entries(
             for member in archive:
                 entries.append(_stage(archive, member, limits, len(entries), whiteouts))
     except (tarfile.TarError, EOFError) as exc:  # gzip raises EOFError on a truncated stream
-        raise TarSafetyError(f"invalid tar archive: {_go_tar_error(exc)}") from exc
+        raise TarSafetyError(_go_tar_error(exc)) from exc
     if keep:
         reader.drain()
     raw = bytes(reader.keep) if reader.keep is not None else None
