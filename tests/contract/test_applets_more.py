@@ -6,14 +6,12 @@ the expected text is what busybox 1.35 prints in the real busybox image.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from backends import Backend
 
 import dockersdk
+from tests.contract.shell import sh
 
-BUSYBOX = "busybox:latest"
 # The same accounts on both backends (the images' own /etc files differ).
 ACCOUNTS = (
     'printf "root:x:0:0:root:/root:/bin/sh\\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\\n"'
@@ -25,16 +23,6 @@ ACCOUNTS = (
 def client(docker: Backend) -> dockersdk.DockerClient:
     docker.ensure_busybox()
     return docker.client(timeout=60)
-
-
-def sh(docker: Backend, client: dockersdk.DockerClient, script: str) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr) of ``sh -c script`` in a new busybox container."""
-    name = docker.track("container", f"dockersdk-applets-{uuid.uuid4().hex[:10]}")
-    container = client.containers.run(BUSYBOX, ["sh", "-c", script], name=name, detach=True)
-    status = container.wait(timeout=60)["StatusCode"]
-    out = container.logs(stdout=True, stderr=False).decode()
-    err = container.logs(stdout=False, stderr=True).decode()
-    return status, out, err
 
 
 def owners(text: str) -> list[str]:

@@ -13,24 +13,13 @@ import pytest
 from backends import Backend
 
 import dockersdk
-
-BUSYBOX = "busybox:latest"
+from tests.contract.shell import BUSYBOX, sh
 
 
 @pytest.fixture
 def client(docker: Backend) -> dockersdk.DockerClient:
     docker.ensure_busybox()
     return docker.client(timeout=60)
-
-
-def sh(docker: Backend, client: dockersdk.DockerClient, script: str) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr) of ``sh -c script`` in a new busybox container."""
-    name = docker.track("container", f"dockersdk-dev-{uuid.uuid4().hex[:10]}")
-    container = client.containers.run(BUSYBOX, ["sh", "-c", script], name=name, detach=True)
-    status = container.wait(timeout=60)["StatusCode"]
-    out = container.logs(stdout=True, stderr=False).decode()
-    err = container.logs(stdout=False, stderr=True).decode()
-    return status, out, err
 
 
 # What runc makes in /dev (dates, link counts and directory sizes left out:
