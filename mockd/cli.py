@@ -25,7 +25,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from mockd import snapshot
+from mockd import eventloop, snapshot
 from mockd.daemon import TLSFiles, serve
 from mockd.engine import Engine
 from mockd.engine.system import API_VERSION
@@ -159,7 +159,7 @@ def _serve(args: argparse.Namespace) -> int:
         tar_limits=_tar_limits(args),
     )
     try:
-        asyncio.run(
+        eventloop.run(
             _run_until_signalled(
                 engine,
                 args.socket,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mockd.engine import Engine
 from mockd.engine.clock import Clock, ManualClock
 from mockd.engine.system import API_VERSION
+from mockd.eventloop import new_event_loop
 from mockd.faults import Faults, Interceptor, RequestRecord
 from mockd.fs.tarread import DEFAULT_LIMITS, TarLimits
 from mockd.scripting import ScriptedImages
@@ -247,7 +248,7 @@ class MockDaemon:
             # A short private directory: unix socket paths are limited to ~100 bytes.
             self._tempdir = tempfile.mkdtemp(prefix="mockd-")
             socket_path = os.path.join(self._tempdir, "docker.sock")
-        loop = asyncio.new_event_loop()
+        loop = new_event_loop()
         started = threading.Event()
         outcome: list[Listening | BaseException] = []
         stop_requested = asyncio.Event()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, Literal, overload
 
@@ -94,6 +95,11 @@ def decode_path_stat(header: str | None) -> PathStat:
 
 def _time(value: PointInTime | None, argument: str) -> str | None:
     return None if value is None else to_timestamp(value, argument=argument)
+
+
+def _restarts(policy: Mapping[str, Any] | None) -> bool:
+    """Whether a docker-py ``restart_policy`` asks for restarts."""
+    return bool(policy) and (policy or {}).get("Name", "no") not in ("", "no")
 
 
 def _tail(tail: int | str) -> str:
@@ -649,8 +655,10 @@ class ContainerCollection:
 
         ``command`` replaces the image's CMD (a string is split as a shell would).
         """
-        if detach and remove:
-            # As docker-py: nobody waits for a detached container, so the daemon removes it.
+        if remove and (detach or not _restarts(kwargs.get("restart_policy"))):
+            # The daemon removes the container (as `docker run --rm`): in the
+            # foreground this saves a call, the wait below ends once it is gone.
+            # A restart policy conflicts with AutoRemove: then we remove it.
             kwargs["auto_remove"] = True
             remove = False
         if detach:
@@ -673,8 +681,9 @@ class ContainerCollection:
             self.api.start(container_id)
         except BaseException:
             frames.close()
-            if remove:
-                self.api.remove(container_id, force=True)
+            if remove or auto_remove:  # a container that never ran is not auto-removed
+                with contextlib.suppress(NotFound):
+                    self.api.remove(container_id, force=True)
             raise
 
         def finish(stderr_bytes: bytes) -> None:

@@ -6,14 +6,14 @@ import base64
 import io
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import responses
 
 import dockersdk
 from dockersdk.api.containers import ContainersAPI, update_body
-from dockersdk.errors import ContainerError, ContainerNotFound, NotFound
+from dockersdk.errors import APIError, ContainerError, ContainerNotFound, NotFound
 from dockersdk.params import InvalidArgument, UnexpectedArgument
 from dockersdk.streams import STDERR, STDOUT, frame
 
@@ -121,18 +121,73 @@ def _run_setup(monkeypatch: pytest.MonkeyPatch, exit_code: int) -> FakeConnectio
     return connection
 
 
+def _create_body() -> dict[str, Any]:
+    create = next(c for c in responses.calls if str(c.request.url).endswith("/containers/create"))
+    return cast(dict[str, Any], json.loads(create.request.body or b""))
+
+
+def _call_urls() -> list[str]:
+    return [f"{call.request.method} {call.request.url}" for call in responses.calls]
+
+
 @responses.activate
-def test_run_returns_stdout_and_removes(
+def test_run_returns_stdout_and_lets_the_daemon_remove(
     client: dockersdk.DockerClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     connection = _run_setup(monkeypatch, 0)
-    delete = responses.delete(f"{BASE}/containers/{CID}", status=204)
     assert client.containers.run("busybox", ["x"], remove=True) == b"out\nmore\n"
-    assert delete.call_count == 1 and connection.closed
-    urls = [str(call.request.url) for call in responses.calls]
-    wait_index = next(i for i, url in enumerate(urls) if url.endswith("/wait?condition=next-exit"))
+    assert connection.closed
+    # As `docker run --rm`: AutoRemove, and a wait that ends once the container is gone.
+    assert _create_body()["HostConfig"]["AutoRemove"] is True
+    urls = _call_urls()
+    assert not any(url.startswith("DELETE") for url in urls)
+    wait_index = next(i for i, url in enumerate(urls) if url.endswith("/wait?condition=removed"))
     start_index = next(i for i, url in enumerate(urls) if url.endswith("/start"))
     assert wait_index < start_index  # registered before start: the exit cannot be missed
+
+
+@responses.activate
+def test_run_without_remove_waits_for_the_next_exit_and_keeps_the_container(
+    client: dockersdk.DockerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run_setup(monkeypatch, 0)
+    assert client.containers.run("busybox", ["x"]) == b"out\nmore\n"
+    assert "AutoRemove" not in _create_body().get("HostConfig", {})
+    urls = _call_urls()
+    assert any(url.endswith("/wait?condition=next-exit") for url in urls)
+    assert not any(url.startswith("DELETE") for url in urls)
+
+
+@responses.activate
+def test_run_with_a_restart_policy_removes_the_container_itself(
+    client: dockersdk.DockerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dockerd refuses AutoRemove together with a restart policy.
+    _run_setup(monkeypatch, 0)
+    delete = responses.delete(f"{BASE}/containers/{CID}", status=204)
+    policy = {"Name": "on-failure", "MaximumRetryCount": 1}
+    assert client.containers.run("busybox", ["x"], remove=True, restart_policy=policy) == (
+        b"out\nmore\n"
+    )
+    assert "AutoRemove" not in _create_body()["HostConfig"]
+    assert delete.call_count == 1
+
+
+@responses.activate
+def test_run_removes_a_container_whose_start_failed(
+    client: dockersdk.DockerClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    responses.post(f"{BASE}/containers/create", json={"Id": CID})
+    responses.post(f"{BASE}/containers/{CID}/wait", json={"StatusCode": 128, "Error": None})
+    message = "unable to find user nosuch: no matching entries in passwd file"
+    responses.post(f"{BASE}/containers/{CID}/start", status=500, json={"message": message})
+    delete = responses.delete(f"{BASE}/containers/{CID}", status=204)
+    connection = FakeConnection([])
+    monkeypatch.setattr(ContainersAPI, "attach", lambda self, *a, **k: connection)
+    with pytest.raises(APIError, match="unable to find user nosuch"):
+        client.containers.run("busybox", ["id"], remove=True, user="nosuch")
+    assert delete.call_count == 1 and delete.calls[0].request.params == {"force": "1"}
+    assert connection.closed
 
 
 @responses.activate
@@ -140,14 +195,15 @@ def test_run_non_zero_exit_raises_container_error_and_still_removes(
     client: dockersdk.DockerClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _run_setup(monkeypatch, 2)
-    delete = responses.delete(f"{BASE}/containers/{CID}", status=204)
     with pytest.raises(ContainerError) as caught:
         client.containers.run("busybox", ["false"], remove=True)
     error = caught.value
     assert (error.container, error.exit_status, error.image) == (CID, 2, "busybox")
     assert error.command == ["false"] and error.stderr == b"boom\n"
     assert "returned non-zero exit status 2" in str(error)
-    assert delete.call_count == 1
+    # Removed by the daemon: the wait asked for removal before it answered.
+    assert _create_body()["HostConfig"]["AutoRemove"] is True
+    assert any(url.endswith("/wait?condition=removed") for url in _call_urls())
 
 
 # -- list: no inspect per container ---------------------------------------------------------
