@@ -14,7 +14,7 @@ import pytest
 from backends import Backend
 
 import dockersdk
-from dockersdk.errors import ContainerError, ContainerNotFound
+from dockersdk.errors import APIError, ContainerError, ContainerNotFound
 from dockersdk.models import ContainerStatsResponse
 from dockersdk.models.containers import Container, cpu_percent, memory_usage
 from dockersdk.streams import Stream
@@ -68,6 +68,26 @@ def test_run_non_zero_exit_raises_and_removes(
     assert caught.value.exit_status == 3
     assert caught.value.stderr == b"oops\n"
     assert caught.value.command == command and caught.value.image == IMAGE
+    with pytest.raises(ContainerNotFound):
+        client.containers.get(name)
+
+
+def test_run_remove_is_gone_when_run_returns(
+    docker: Backend, client: dockersdk.DockerClient
+) -> None:
+    name = docker.track("container", unique("sdk-rm"))
+    assert client.containers.run(IMAGE, ["echo", "hi"], name=name, remove=True) == b"hi\n"
+    # No polling: the run waited for the removal itself.
+    with pytest.raises(ContainerNotFound):
+        client.containers.get(name)
+
+
+def test_run_remove_cleans_up_a_container_that_cannot_start(
+    docker: Backend, client: dockersdk.DockerClient
+) -> None:
+    name = docker.track("container", unique("sdk-nostart"))
+    with pytest.raises(APIError, match="unable to find user nosuch"):
+        client.containers.run(IMAGE, ["id"], name=name, user="nosuch", remove=True)
     with pytest.raises(ContainerNotFound):
         client.containers.get(name)
 
