@@ -57,26 +57,60 @@ class Route:
 
 def compile_route(operation: Operation) -> Route:
     """``/images/{name}/json`` → ``^/images/(?P<p0>.+)/json$`` (``[^/]+`` unless greedy)."""
-    greedy = frozenset(p.name for p in operation.parameters if p.location == "path" and p.greedy)
-    pattern, names = _compile_template(operation.path, greedy)
-    return Route(operation, pattern, names)
+    regex, names = _template_regex(operation.path, _greedy(operation), "p")
+    return Route(operation, re.compile(f"^{regex}$", re.DOTALL), names)
+
+
+@dataclass(frozen=True)
+class RouteGroup:
+    """The routes of one method and first path segment as one regex: an alternative
+    per route, in specificity order, so one match finds what trying each route's
+    own pattern in turn would (a ``POST /containers/...`` group has 19 of them)."""
+
+    pattern: re.Pattern[str]
+    # The alternative's group name -> its operation, and (parameter, group name) pairs.
+    routes: dict[str, tuple[Operation, tuple[tuple[str, str], ...]]]
+
+    def match(self, path: str) -> tuple[Operation, dict[str, str]] | None:
+        found = self.pattern.match(path)
+        if found is None:
+            return None
+        # The alternative's group closes after its parameters' groups: it is the last one.
+        operation, params = self.routes[str(found.lastgroup)]
+        return operation, {name: found.group(group) for name, group in params}
+
+
+def compile_group(operations: list[Operation]) -> RouteGroup:
+    alternatives: list[str] = []
+    routes: dict[str, tuple[Operation, tuple[tuple[str, str], ...]]] = {}
+    for index, operation in enumerate(operations):
+        regex, names = _template_regex(operation.path, _greedy(operation), f"r{index}p")
+        alternatives.append(f"(?P<r{index}>{regex})")
+        groups = tuple((name, f"r{index}p{i}") for i, name in enumerate(names))
+        routes[f"r{index}"] = (operation, groups)
+    return RouteGroup(re.compile(f"^(?:{'|'.join(alternatives)})$", re.DOTALL), routes)
+
+
+def _greedy(operation: Operation) -> frozenset[str]:
+    return frozenset(p.name for p in operation.parameters if p.location == "path" and p.greedy)
 
 
 @functools.cache
-def _compile_template(
-    template: str, greedy: frozenset[str]
-) -> tuple[re.Pattern[str], tuple[str, ...]]:
+def _template_regex(
+    template: str, greedy: frozenset[str], group_prefix: str
+) -> tuple[str, tuple[str, ...]]:
     # Cached: every daemon of a process routes the same document.
     names: list[str] = []
     regex = ""
     for piece in re.split(r"(\{[^}]+\})", template):
         if piece.startswith("{") and piece.endswith("}"):
             name = piece[1:-1]
-            regex += f"(?P<p{len(names)}>{'.+' if name in greedy else '[^/]+'})"
+            pattern = ".+" if name in greedy else "[^/]+"
+            regex += f"(?P<{group_prefix}{len(names)}>{pattern})"
             names.append(name)
         else:
             regex += re.escape(piece)
-    return re.compile(f"^{regex}$", re.DOTALL), tuple(names)
+    return regex, tuple(names)
 
 
 def _specificity(operation: Operation) -> tuple[int, int]:
@@ -124,7 +158,7 @@ class Router:
         for operation in spec.operations:
             groups[operation.method, _first_segment(operation.path)].append(operation)
         self._operations = {key: sorted(ops, key=_specificity) for key, ops in groups.items()}
-        self._routes: dict[tuple[str, str], list[Route]] = {}
+        self._routes: dict[tuple[str, str], RouteGroup] = {}
         # Versions clients asked for that are served ("" is none), as tuples.
         self._served_versions: dict[str, tuple[int, int]] = {}
         # Set by dockerd's version middleware (even on its own errors) ...
@@ -148,18 +182,13 @@ class Router:
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         key = (method, _first_segment(path))
-        routes = self._routes.get(key)
-        if routes is None:
+        group = self._routes.get(key)
+        if group is None:
             operations = self._operations.get(key)
             if operations is None:
                 return None  # no route starts so (and the key is not kept: paths are unbounded)
-            routes = self._routes[key] = [compile_route(op) for op in operations]
-        for route in routes:
-            found = route.pattern.match(path)
-            if found:
-                params = {name: found.group(f"p{i}") for i, name in enumerate(route.param_names)}
-                return route.operation, params
-        return None
+            group = self._routes[key] = compile_group(operations)
+        return group.match(path)
 
     async def __call__(self, req: Request) -> Reply:
         path = unquote(req.path)

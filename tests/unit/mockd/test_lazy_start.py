@@ -102,23 +102,27 @@ def test_grouped_routes_match_as_the_full_scan_in_specificity_order() -> None:
     )
     router = Router(SPEC, engine, handlers={})
 
-    def reference(method: str, path: str) -> str | None:
+    def reference(method: str, path: str) -> tuple[str, dict[str, str]] | None:
         routes = [compile_route(op) for op in SPEC.operations if op.method == method]
         routes.sort(
             key=lambda r: (-len(re.sub(r"\{[^}]+\}", "", r.operation.path)), len(r.param_names))
         )
         for route in routes:
-            if route.pattern.match(path):
-                return route.operation.operation_id
+            found = route.pattern.match(path)
+            if found:
+                params = {name: found.group(f"p{i}") for i, name in enumerate(route.param_names)}
+                return route.operation.operation_id, params
         return None
 
     paths = {_sample_path(op.path) for op in SPEC.operations}
+    paths |= {re.sub(r"\{[^}]+\}", "x/y", op.path) for op in SPEC.operations}  # greedy names
     paths |= {"/containers/a/b/json", "/images/docker.io/library/busybox:latest/json", "/", "",
               "//containers/json", "/nothing/here", "containers/json"}  # fmt: skip
     for method in ("GET", "POST", "DELETE", "PUT", "HEAD"):
         for path in sorted(paths):
             matched = router.match(method, path)
-            assert (matched[0].operation_id if matched else None) == reference(method, path), (
+            got = (matched[0].operation_id, matched[1]) if matched else None
+            assert got == reference(method, path), (
                 method,
                 path,
             )
