@@ -53,42 +53,65 @@ class Route:
     operation: Operation
     pattern: re.Pattern[str]
     param_names: tuple[str, ...]
+    # What a path must have for the pattern to be worth trying: its number of
+    # slashes (None: a greedy parameter spans any) and its last segment (None: a parameter).
+    slashes: int | None = None
+    last_segment: str | None = None
 
-
-def compile_route(operation: Operation) -> Route:
-    """``/images/{name}/json`` → ``^/images/(?P<p0>.+)/json$`` (``[^/]+`` unless greedy)."""
-    regex, names = _template_regex(operation.path, _greedy(operation), "p")
-    return Route(operation, re.compile(f"^{regex}$", re.DOTALL), names)
-
-
-@dataclass(frozen=True)
-class RouteGroup:
-    """The routes of one method and first path segment as one regex: an alternative
-    per route, in specificity order, so one match finds what trying each route's
-    own pattern in turn would (a ``POST /containers/...`` group has 19 of them)."""
-
-    pattern: re.Pattern[str]
-    # The alternative's group name -> its operation, and (parameter, group name) pairs.
-    routes: dict[str, tuple[Operation, tuple[tuple[str, str], ...]]]
-
-    def match(self, path: str) -> tuple[Operation, dict[str, str]] | None:
+    def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.match(path)
         if found is None:
             return None
-        # The alternative's group closes after its parameters' groups: it is the last one.
-        operation, params = self.routes[str(found.lastgroup)]
-        return operation, {name: found.group(group) for name, group in params}
+        return {name: found.group(f"p{i}") for i, name in enumerate(self.param_names)}
 
 
-def compile_group(operations: list[Operation]) -> RouteGroup:
-    alternatives: list[str] = []
-    routes: dict[str, tuple[Operation, tuple[tuple[str, str], ...]]] = {}
-    for index, operation in enumerate(operations):
-        regex, names = _template_regex(operation.path, _greedy(operation), f"r{index}p")
-        alternatives.append(f"(?P<r{index}>{regex})")
-        groups = tuple((name, f"r{index}p{i}") for i, name in enumerate(names))
-        routes[f"r{index}"] = (operation, groups)
-    return RouteGroup(re.compile(f"^(?:{'|'.join(alternatives)})$", re.DOTALL), routes)
+def compile_route(operation: Operation) -> Route:
+    """``/images/{name}/json`` → ``^/images/(?P<p0>.+)/json$`` (``[^/]++`` unless greedy)."""
+    greedy = _greedy(operation)
+    regex, names = _template_regex(operation.path, greedy)
+    last = operation.path.rsplit("/", 1)[-1]
+    return Route(
+        operation,
+        re.compile(f"^{regex}$", re.DOTALL),
+        names,
+        slashes=None if greedy else operation.path.count("/"),
+        last_segment=None if "{" in last else last,
+    )
+
+
+class RouteGroup:
+    """The routes of one method and first path segment, most specific first.
+
+    A route's pattern is tried only on paths of its shape (as many slashes, the
+    same literal last segment): ``POST /containers/{id}/start`` is one regex
+    match, not one per route of the group (19), each running over a 64-character ID.
+    """
+
+    def __init__(self, operations: list[Operation]) -> None:
+        self.routes = [compile_route(op) for op in operations]
+        self._most_slashes = max((r.slashes or 0) for r in self.routes)
+        self._last_segments = {r.last_segment for r in self.routes} - {None}
+        # The routes a shape can match, found once per shape; shapes are few (a
+        # last segment that no route has counts as a parameter's).
+        self._by_shape: dict[tuple[int, str | None], list[Route]] = {}
+
+    def match(self, path: str) -> tuple[Operation, dict[str, str]] | None:
+        slashes = min(path.count("/"), self._most_slashes + 1)
+        last: str | None = path[path.rfind("/") + 1 :]
+        if last not in self._last_segments:
+            last = None
+        candidates = self._by_shape.get((slashes, last))
+        if candidates is None:
+            candidates = self._by_shape[slashes, last] = [
+                route
+                for route in self.routes
+                if route.slashes in (None, slashes) and route.last_segment in (None, last)
+            ]
+        for route in candidates:
+            params = route.match(path)
+            if params is not None:
+                return route.operation, params
+        return None
 
 
 def _greedy(operation: Operation) -> frozenset[str]:
@@ -96,17 +119,17 @@ def _greedy(operation: Operation) -> frozenset[str]:
 
 
 @functools.cache
-def _template_regex(
-    template: str, greedy: frozenset[str], group_prefix: str
-) -> tuple[str, tuple[str, ...]]:
+def _template_regex(template: str, greedy: frozenset[str]) -> tuple[str, tuple[str, ...]]:
     # Cached: every daemon of a process routes the same document.
     names: list[str] = []
     regex = ""
     for piece in re.split(r"(\{[^}]+\})", template):
         if piece.startswith("{") and piece.endswith("}"):
             name = piece[1:-1]
-            pattern = ".+" if name in greedy else "[^/]+"
-            regex += f"(?P<{group_prefix}{len(names)}>{pattern})"
+            # Possessive: what follows a segment is "/" or the end, so giving back
+            # characters never helps, and a 64-character ID is not retried 64 times.
+            pattern = ".+" if name in greedy else "[^/]++"
+            regex += f"(?P<p{len(names)}>{pattern})"
             names.append(name)
         else:
             regex += re.escape(piece)
@@ -187,7 +210,7 @@ class Router:
             operations = self._operations.get(key)
             if operations is None:
                 return None  # no route starts so (and the key is not kept: paths are unbounded)
-            group = self._routes[key] = compile_group(operations)
+            group = self._routes[key] = RouteGroup(operations)
         return group.match(path)
 
     async def __call__(self, req: Request) -> Reply:
