@@ -84,7 +84,7 @@ class RouteGroup:
 
     A route's pattern is tried only on paths of its shape (as many slashes, the
     same literal last segment): ``POST /containers/{id}/start`` is one regex
-    match, not one per route of the group (19), each running over a 64-character ID.
+    match, not one per route of the group (14 of them), each scanning a 64-character ID.
     """
 
     def __init__(self, operations: list[Operation]) -> None:
