@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -12,12 +13,24 @@ Transfer = Callable[[], int]
 
 
 def interleaved(transfers: dict[str, Transfer], rounds: int) -> dict[str, Throughput]:
-    """Each transfer ``rounds`` times, alternating; the median-wall run of each."""
+    """Each transfer ``rounds`` times, alternating; each one's median wall time and,
+    separately, its median CPU time (the CPU of the median-wall run swings with
+    how the daemon paced that run's reads)."""
     runs: dict[str, list[Throughput]] = {name: [] for name in transfers}
     for _ in range(max(1, rounds)):
         for name, transfer in transfers.items():
             runs[name].append(measure_throughput(transfer))
-    return {name: sorted(r, key=lambda t: t.wall_ns)[len(r) // 2] for name, r in runs.items()}
+    return {name: _median_run(r) for name, r in runs.items()}
+
+
+def _median_run(runs: list[Throughput]) -> Throughput:
+    if len({run.amount for run in runs}) != 1:
+        raise RuntimeError(f"runs moved different amounts: {[run.amount for run in runs]}")
+    return Throughput(
+        runs[0].amount,
+        int(statistics.median(run.wall_ns for run in runs)),
+        int(statistics.median(run.cpu_ns for run in runs)),
+    )
 
 
 def count_payload(items: Any) -> int:
