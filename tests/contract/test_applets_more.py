@@ -197,7 +197,9 @@ def test_small_applets(docker: Backend, client: dockersdk.DockerClient) -> None:
         "printf 'hello world\\n' | od; printf 'x\\n' | od -A x -c; printf 'x\\n' | od -A d -x; "
         "printf 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' | od -c; echo hi | sha512sum; "
         "usleep 1000; echo $?; uptime | grep -c 'up .*load average: '; "
-        "sleep 50 & sleep 50 & pidof sleep | wc -w; pidof nosuch; echo $?; "
+        # A background job is a forked shell until it has exec'd sleep: wait for both.
+        "sleep 50 & sleep 50 & i=0; while [ $(pidof sleep | wc -w) -lt 2 ] && [ $i -lt 500 ]; "
+        "do usleep 10000; i=$((i+1)); done; pidof sleep | wc -w; pidof nosuch; echo $?; "
         "killall nosuch; echo $?; killall -q nosuch; echo $?; killall -x sleep; echo $?; "
         "killall sleep; echo $?",
     )
