@@ -407,9 +407,9 @@ class Transport:
 def iter_chunks(response: requests.Response, size: int = 65536) -> Iterator[bytes]:
     """The body of a streamed response as it arrives, each read's worth at once.
 
-    A chunked body (every stream dockerd sends) is read off the connection's
-    buffered socket file with ``read1(size)`` and its framing undone by
-    ``dechunk``: urllib3 and ``http.client`` hand out one HTTP chunk per call,
+    A chunked body (every stream dockerd sends) is read off the connection
+    (``_body_reads``: the socket file's buffer, then the socket) and its
+    framing undone by ``dechunk``: urllib3 and ``http.client`` hand out one HTTP chunk per call,
     and dockerd writes one chunk per log frame or event, so reading through
     them costs a library call per frame.  Other bodies go through urllib3's
     ``read1``, which already returns what one read brings.
@@ -420,7 +420,7 @@ def iter_chunks(response: requests.Response, size: int = 65536) -> Iterator[byte
             while chunk := response.raw.read1(size):
                 yield chunk
         else:
-            yield from dechunk(functools.partial(body_file.read1, size))
+            yield from dechunk(_body_reads(response, body_file, size))
     except urllib3.exceptions.ReadTimeoutError as exc:
         raise ReadTimeout(f"no data from the daemon within the read timeout: {exc}") from exc
     except TimeoutError as exc:  # the socket's own timeout, on the direct path
@@ -446,6 +446,30 @@ def _chunked_body_file(response: requests.Response) -> io.BufferedReader | None:
         return None
     body_file = inner.fp
     return body_file if isinstance(body_file, io.BufferedReader) else None
+
+
+def _body_reads(
+    response: requests.Response, body_file: io.BufferedReader, size: int
+) -> Callable[[], bytes]:
+    """Reads of a chunked body: the first from the socket file (it empties what
+    ``http.client`` buffered with the head, less than ``size``), the rest
+    straight off the socket.  Each read through the file costs two Python-level
+    calls (``read1``, ``SocketIO.readinto``); a daemon that paces its stream
+    (dockerd reading json-file logs) makes a read per few KiB."""
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if not isinstance(sock, socket.socket) or size <= io.DEFAULT_BUFFER_SIZE:
+        return functools.partial(body_file.read1, size)
+    first = True
+
+    def read() -> bytes:
+        nonlocal first
+        if first:
+            first = False
+            return body_file.read1(size)
+        return sock.recv(size)
+
+    return read
 
 
 _MAX_CHUNK_LINE: Final = 4096

@@ -113,9 +113,10 @@ class ChunkedServer:
     script: bytes are sent, an Event is waited for (so a test decides when the
     server goes on, without sleeps)."""
 
-    def __init__(self, path: str, script: list[Step]) -> None:
+    def __init__(self, path: str, script: list[Step], with_head: bytes = b"") -> None:
         self.path = path
         self.script = script
+        self.with_head = with_head  # sent in the same write as the head
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(path)
         self.listener.listen(1)
@@ -130,7 +131,7 @@ class ChunkedServer:
                 head += connection.recv(4096)
             connection.sendall(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                b"Transfer-Encoding: chunked\r\n\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n" + self.with_head
             )
             try:
                 for step in self.script:
@@ -147,8 +148,10 @@ class ChunkedServer:
         self.thread.join(5)
 
 
-def serve(short_tmp: Path, script: list[Step]) -> tuple[ChunkedServer, Transport]:
-    server = ChunkedServer(str(short_tmp / "c.sock"), script)
+def serve(
+    short_tmp: Path, script: list[Step], with_head: bytes = b""
+) -> tuple[ChunkedServer, Transport]:
+    server = ChunkedServer(str(short_tmp / "c.sock"), script, with_head)
     return server, Transport(parse_host(f"unix://{server.path}"), version="1.45")
 
 
@@ -172,6 +175,33 @@ def test_many_chunks_come_in_few_reads(short_tmp: Path, monkeypatch: pytest.Monk
     assert b"".join(items) == b"".join(payloads)
     assert len(items) < 50  # 1,000 chunks, read in bulk
     assert per_chunk_reads == []  # urllib3's one-chunk-per-call read is not used
+
+
+def test_body_bytes_buffered_with_the_head_come_first_then_reads_skip_the_socket_file(
+    short_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # http.client reads the head through an 8 KiB buffer, which takes the start of
+    # the body along; the first read hands that out, the later ones go to the socket.
+    file_reads: list[int] = []
+    original = socket.SocketIO.readinto
+
+    def counted(self: socket.SocketIO, buffer: Any) -> int | None:
+        file_reads.append(1)
+        return original(self, buffer)
+
+    go_on = threading.Event()
+    early = [b'{"n":%d}\n' % n for n in range(3)]
+    late = [b'{"n":%d}\n' % n for n in range(3, 6)]
+    server, transport = serve(short_tmp, [go_on, chunked(late)], with_head=chunked(early)[:-5])
+    response = transport.request("GET", "/events", stream=True)
+    monkeypatch.setattr(socket.SocketIO, "readinto", counted)
+    chunks = iter_chunks(response)
+    assert next(chunks) == b"".join(early)
+    go_on.set()
+    assert b"".join(chunks) == b"".join(late)
+    assert file_reads == []  # the body's bytes were all buffered with the head, or read direct
+    response.close()
+    server.close()
 
 
 def test_data_comes_as_it_arrives(short_tmp: Path) -> None:
