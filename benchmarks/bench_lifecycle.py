@@ -1,6 +1,6 @@
-"""Container lifecycle rate: ``run --rm busybox true`` (create, attach,
-start, wait, remove) through our SDK, and create/start/wait/delete through the
-raw API; and ``run --rm busybox echo hi`` on the mock against the real engine.
+"""Container lifecycle rate: ``run --rm busybox true`` through our SDK (create,
+wait until removed, attach, start: ``docker run --rm``'s calls, the daemon
+removing the container), and create/start/wait/delete through the raw API; and ``run --rm busybox echo hi`` on the mock against the real engine.
 
 The target is on the daemons, as the other daemon targets (inspect, list):
 the same ``run --rm busybox echo hi`` (create, start, wait, logs, delete on

@@ -99,7 +99,7 @@ def _time(value: PointInTime | None, argument: str) -> str | None:
 
 def _restarts(policy: Mapping[str, Any] | None) -> bool:
     """Whether a docker-py ``restart_policy`` asks for restarts."""
-    return bool(policy) and (policy or {}).get("Name", "no") not in ("", "no")
+    return bool(policy and policy.get("Name", "no") not in ("", "no"))
 
 
 def _tail(tail: int | str) -> str:

@@ -61,6 +61,7 @@ from mockd.engine.container_config import (
     validate_restart_policy,
 )
 from mockd.engine.container_config import mount_points as parse_mount_points
+from mockd.engine.exec import UserNotFound, resolve_user
 from mockd.engine.health import (
     Health,
     HealthMonitor,
@@ -623,8 +624,6 @@ class ContainerStore:
     def _user(self, c: Container) -> User:
         """``Config.User`` looked up in the container's /etc/passwd and /etc/group, as
         runc does at start; an unknown name is dockerd's start error."""
-        from mockd.engine.exec import UserNotFound, resolve_user
-
         try:
             return resolve_user(c.view.read_file, str(c.config.get("User") or ""))
         except UserNotFound as err:
