@@ -7,7 +7,8 @@ not per item.
 
 * ``iter_json``: JSON messages (events, pull/push/build progress, stats), one per
   line or concatenated without separators;
-* ``iter_frames``: the multiplexed stdout/stderr stream (8-byte headers);
+* ``iter_frames``: the multiplexed stdout/stderr stream (8-byte headers), and
+  ``iter_chunked_frames`` for the same sent as a chunked HTTP body;
 * ``iter_raw``: the raw stream of a TTY.
 
 ``Stream`` wraps any of them with a ``close()`` that closes the connection.
@@ -15,12 +16,14 @@ not per item.
 
 from __future__ import annotations
 
+import itertools
 import struct
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final, Generic, TypeVar, overload
 
 import msgspec
 
+from dockersdk.chunked import MAX_CHUNK_LINE, Read, chunk_size, dechunk, more, read_trailer
 from dockersdk.errors import StreamError
 
 T = TypeVar("T")
@@ -214,8 +217,7 @@ def iter_frames(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
                 break
             first, length = _HEADER_WORDS.unpack_from(data, offset)
             if first & 0xFFFFFF or first > _MAX_FIRST_WORD:
-                header = bytes(data[offset : offset + 8])
-                raise StreamError(f"bad frame header in multiplexed stream: {header!r}")
+                raise _bad_header(data, offset)
             end = offset + 8 + length
             if end > size:
                 needed = 8 + length
@@ -228,6 +230,76 @@ def iter_frames(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
             parts.append(data[offset:] if offset else data)
     if held:
         raise StreamError(f"multiplexed stream ended inside a frame ({held} bytes left)")
+
+
+def _bad_header(data: bytes, offset: int) -> StreamError:
+    header = bytes(data[offset : offset + 8])
+    return StreamError(f"bad frame header in multiplexed stream: {header!r}")
+
+
+# A chunk this large is not held whole before its frames are cut: the general
+# path hands out each frame as soon as it is complete.
+_MAX_HELD_CHUNK: Final = 1 << 20
+
+
+def iter_chunked_frames(read: Read) -> Iterator[tuple[int, bytes]]:
+    """The frames of a multiplexed stream sent as a chunked HTTP body, both
+    framings undone in one pass over the bytes ``read()`` brings.
+
+    Equivalent to ``iter_frames(dechunk(read))``, and about a third cheaper
+    per frame: dockerd and mockd send a frame per chunk, so a frame costs one
+    search, one ``int``, one unpack and one copy here, where the two layers
+    add a generator hop and a copy.  A chunk is cut once it is all here.  A
+    frame that goes on into the next chunk, or a chunk over 1 MiB, hands the
+    rest of the body to the two layers.
+    """
+    data = b""
+    pos = 0
+    unpack = _HEADER_WORDS.unpack_from
+    while True:
+        newline = data.find(b"\n", pos)
+        if newline < 0:
+            if len(data) - pos > MAX_CHUNK_LINE:
+                raise StreamError("chunked body: a chunk size line is too long")
+        else:
+            size = chunk_size(data[pos:newline])
+            start = newline + 1
+            end = start + size
+            if size == 0:
+                read_trailer(data[start:], read)
+                return
+            if end + 2 <= len(data):  # the whole chunk is here
+                if not data.startswith(b"\r\n", end):
+                    raise StreamError(f"chunked body: no CRLF after a chunk: {data[end:][:40]!r}")
+                while end - start >= 8:
+                    first, length = unpack(data, start)
+                    if first & 0xFFFFFF or first > _MAX_FIRST_WORD:
+                        raise _bad_header(data, start)
+                    frame_end = start + 8 + length
+                    if frame_end > end:
+                        break
+                    if length:
+                        yield first >> 24, data[start + 8 : frame_end]
+                    start = frame_end
+                if start < end:  # a frame goes on into the next chunk
+                    rest = dechunk(read, data[end + 2 :])
+                    yield from iter_frames(itertools.chain((data[start:end],), rest))
+                    return
+                pos = end + 2
+                continue
+            if size > _MAX_HELD_CHUNK:
+                yield from iter_frames(dechunk(read, data[pos:]))
+                return
+            # The rest of the chunk, joined once it has all come.
+            parts = [data[pos:]]
+            held, needed = len(parts[0]), end + 2 - pos
+            while held < needed:
+                parts.append(more(read))
+                held += len(parts[-1])
+            data, pos = b"".join(parts), 0
+            continue
+        data = data[pos:] + more(read) if pos < len(data) else more(read)
+        pos = 0
 
 
 def iter_raw(chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:

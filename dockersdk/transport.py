@@ -9,7 +9,6 @@ reads them, and turns error answers and connection failures into
 from __future__ import annotations
 
 import errno
-import functools
 import http.client
 import io
 import os
@@ -17,7 +16,7 @@ import socket
 import ssl
 import stat
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, urlencode, urlsplit
@@ -30,6 +29,7 @@ import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 from requests_unixsocket.adapters import UnixAdapter, UnixHTTPConnection, UnixHTTPConnectionPool
 
+from dockersdk.chunked import Read, dechunk
 from dockersdk.config import Endpoint, TLSConfig
 from dockersdk.errors import (
     APIError,
@@ -407,27 +407,67 @@ class Transport:
 def iter_chunks(response: requests.Response, size: int = 65536) -> Iterator[bytes]:
     """The body of a streamed response as it arrives, each read's worth at once.
 
-    A chunked body (every stream dockerd sends) is read off the connection
-    (``_body_reads``: the socket file's buffer, then the socket) and its
-    framing undone by ``dechunk``: urllib3 and ``http.client`` hand out one HTTP chunk per call,
-    and dockerd writes one chunk per log frame or event, so reading through
-    them costs a library call per frame.  Other bodies go through urllib3's
-    ``read1``, which already returns what one read brings.
+    A chunked body (every stream dockerd sends) is read off the connection by
+    ``chunked_body_reads`` and its framing undone by ``dechunk``: urllib3 and
+    ``http.client`` hand out one HTTP chunk per call, and dockerd writes one
+    chunk per log frame or event, so reading through them costs a library call
+    per frame.  Other bodies go through urllib3's ``read1``, which already
+    returns what one read brings.
     """
-    body_file = _chunked_body_file(response)
+    reads = chunked_body_reads(response, size)
+    if reads is not None:
+        yield from dechunk(reads)
+        return
     try:
-        if body_file is None:
-            while chunk := response.raw.read1(size):
-                yield chunk
-        else:
-            yield from dechunk(_body_reads(response, body_file, size))
+        while chunk := response.raw.read1(size):
+            yield chunk
     except urllib3.exceptions.ReadTimeoutError as exc:
-        raise ReadTimeout(f"no data from the daemon within the read timeout: {exc}") from exc
-    except TimeoutError as exc:  # the socket's own timeout, on the direct path
-        raise ReadTimeout(f"no data from the daemon within the read timeout: {exc}") from exc
+        raise _read_timeout(exc) from exc
     except (urllib3.exceptions.ProtocolError, OSError, ValueError) as exc:
         # ValueError: the socket file was closed under the reader.
-        raise StreamError(f"the daemon's stream broke off: {exc}") from exc
+        raise _broken_stream(exc) from exc
+
+
+def chunked_body_reads(response: requests.Response, size: int = 65536) -> Read | None:
+    """Reads of a chunked body nobody has read from yet, taken off the
+    connection below urllib3 and ``http.client`` (``None`` for any other body).
+
+    The first read empties what ``http.client`` buffered with the head (less
+    than ``size``), the rest come straight off the socket: each read through
+    the socket file costs two Python-level calls (``read1``,
+    ``SocketIO.readinto``), and a daemon that paces its stream (dockerd
+    reading json-file logs) makes a read per frame.  Errors come out as
+    ``ReadTimeout`` and ``StreamError``.
+    """
+    body_file = _chunked_body_file(response)
+    if body_file is None:
+        return None
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    # The socket only when a read of ``size`` could not leave bytes in the file's buffer.
+    recv = sock.recv if isinstance(sock, socket.socket) and size > io.DEFAULT_BUFFER_SIZE else None
+    first = True
+
+    def read() -> bytes:
+        nonlocal first
+        try:
+            if first or recv is None:
+                first = False
+                return body_file.read1(size)
+            return recv(size)
+        except TimeoutError as exc:
+            raise _read_timeout(exc) from exc
+        except (OSError, ValueError) as exc:  # ValueError: the socket file was closed
+            raise _broken_stream(exc) from exc
+
+    return read
+
+
+def _read_timeout(exc: BaseException) -> ReadTimeout:
+    return ReadTimeout(f"no data from the daemon within the read timeout: {exc}")
+
+
+def _broken_stream(exc: BaseException) -> StreamError:
+    return StreamError(f"the daemon's stream broke off: {exc}")
 
 
 def _chunked_body_file(response: requests.Response) -> io.BufferedReader | None:
@@ -446,120 +486,6 @@ def _chunked_body_file(response: requests.Response) -> io.BufferedReader | None:
         return None
     body_file = inner.fp
     return body_file if isinstance(body_file, io.BufferedReader) else None
-
-
-def _body_reads(
-    response: requests.Response, body_file: io.BufferedReader, size: int
-) -> Callable[[], bytes]:
-    """Reads of a chunked body: the first from the socket file (it empties what
-    ``http.client`` buffered with the head, less than ``size``), the rest
-    straight off the socket.  Each read through the file costs two Python-level
-    calls (``read1``, ``SocketIO.readinto``); a daemon that paces its stream
-    (dockerd reading json-file logs) makes a read per few KiB."""
-    connection = getattr(response.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    if not isinstance(sock, socket.socket) or size <= io.DEFAULT_BUFFER_SIZE:
-        return functools.partial(body_file.read1, size)
-    first = True
-
-    def read() -> bytes:
-        nonlocal first
-        if first:
-            first = False
-            return body_file.read1(size)
-        return sock.recv(size)
-
-    return read
-
-
-_MAX_CHUNK_LINE: Final = 4096
-
-
-def dechunk(read: Callable[[], bytes]) -> Iterator[bytes]:
-    """The payload of a chunked body (RFC 9112, 7.1) as it arrives: for each
-    ``read()``, the payload bytes it brought, whole chunks and part of one
-    alike, joined (so no read waits for a chunk to be complete).  Raises
-    ``StreamError`` when the reads end before the last chunk."""
-    data = b""
-    pos = 0
-    left = 0  # payload bytes of a chunk cut by the end of a read, still to come
-    crlf_due = False  # the CRLF that ends that chunk's payload comes next
-    while True:
-        payload: list[bytes] = []
-        end_of_data = len(data)
-        while pos < end_of_data:
-            if left:
-                end = min(pos + left, end_of_data)
-                payload.append(data[pos:end])
-                left -= end - pos
-                pos = end
-                crlf_due = not left
-                continue
-            if crlf_due:
-                if end_of_data - pos < 2:
-                    break
-                if data[pos : pos + 2] != b"\r\n":
-                    raise StreamError(f"chunked body: no CRLF after a chunk: {data[pos:][:40]!r}")
-                pos += 2
-                crlf_due = False
-                continue
-            newline = data.find(b"\n", pos)
-            if newline < 0:
-                if end_of_data - pos > _MAX_CHUNK_LINE:
-                    raise StreamError("chunked body: a chunk size line is too long")
-                break
-            size = _chunk_size(data[pos:newline])
-            pos = newline + 1
-            if size == 0:
-                yield from _end_of_body(payload, data[pos:], read)
-                return
-            end = pos + size
-            # The common case, a whole chunk in the data: cut it at once.
-            if end + 2 <= end_of_data and data[end : end + 2] == b"\r\n":
-                payload.append(data[pos:end])
-                pos = end + 2
-            else:
-                left = size
-        if payload:
-            yield payload[0] if len(payload) == 1 else b"".join(payload)
-        more = read()
-        if not more:
-            raise StreamError("the daemon's stream broke off inside the chunked body")
-        data = data[pos:] + more if pos < end_of_data else more
-        pos = 0
-
-
-def _chunk_size(line: bytes) -> int:
-    try:
-        size = int(line, 16)  # int() ignores the line's CR and spaces
-    except ValueError:
-        digits = line.split(b";", 1)[0].strip()  # a chunk extension is ignored
-        if not digits or digits.strip(b"0123456789abcdefABCDEF"):
-            raise StreamError(f"chunked body: bad chunk size line {line[:40]!r}") from None
-        size = int(digits, 16)
-    if size < 0:
-        raise StreamError(f"chunked body: bad chunk size line {line[:40]!r}")
-    return size
-
-
-def _end_of_body(payload: list[bytes], rest: bytes, read: Callable[[], bytes]) -> Iterator[bytes]:
-    """After the last chunk: the payload still held, then the trailer section
-    (header lines, none from dockerd) read up to its empty line."""
-    if payload:
-        yield b"".join(payload)
-    while True:
-        newline = rest.find(b"\n")
-        if newline < 0:
-            if len(rest) > _MAX_CHUNK_LINE:
-                raise StreamError("chunked body: a trailer line is too long")
-            more = read()
-            if not more:
-                raise StreamError("the daemon's stream broke off inside the chunked body")
-            rest += more
-            continue
-        line, rest = rest[:newline], rest[newline + 1 :]
-        if not line.rstrip(b"\r"):
-            return
 
 
 def error_message(body: bytes) -> str:
@@ -661,7 +587,7 @@ __all__ = [
     "MIN_API_VERSION",
     "Timeout",
     "Transport",
-    "dechunk",
+    "chunked_body_reads",
     "encode_filters",
     "encode_params",
     "error_message",

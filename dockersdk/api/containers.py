@@ -39,8 +39,15 @@ from dockersdk.models.containers import Container, PathStat
 from dockersdk.params import UnexpectedArgument, build_create_body, to_timestamp
 from dockersdk.params.durations import PointInTime
 from dockersdk.params.host_config import build_host_config
-from dockersdk.streams import STDERR, STDOUT, Stream, iter_json, iter_output
-from dockersdk.transport import Timeout, Transport, iter_chunks
+from dockersdk.streams import (
+    STDERR,
+    STDOUT,
+    Stream,
+    iter_chunked_frames,
+    iter_json,
+    iter_output,
+)
+from dockersdk.transport import Timeout, Transport, chunked_body_reads, iter_chunks
 
 _ID = "/containers/{id}"
 PATH_STAT_HEADER = "X-Docker-Container-Path-Stat"
@@ -328,7 +335,7 @@ class ContainersAPI(APIGroup):
 
     def _output_stream(
         self, response: requests.Response, container: str, tty: bool | None
-    ) -> Stream[tuple[int, bytes]]:
+    ) -> Iterator[tuple[int, bytes]]:
         """Frames of an output stream: the Content-Type says raw or multiplexed
         from API 1.42; before, the container's ``Tty`` does (one inspect)."""
         if tty is None:
@@ -340,7 +347,10 @@ class ContainersAPI(APIGroup):
             else:
                 config = self.inspect(container).config
                 tty = bool(config is not None and config.tty)
-        return response_stream(response, iter_output(iter_chunks(response), tty=tty))
+        reads = None if tty else chunked_body_reads(response)
+        if reads is not None:
+            return iter_chunked_frames(reads)
+        return iter_output(iter_chunks(response), tty=tty)
 
     @overload
     def logs(
@@ -386,10 +396,14 @@ class ContainersAPI(APIGroup):
         }  # fmt: skip
         response = self._call("GET", "/logs", container, "ContainerLogs", params=params,
                               stream=True)  # fmt: skip
-        frames = self._output_stream(response, container, tty)
+        try:
+            frames = self._output_stream(response, container, tty)
+        except BaseException:
+            response.close()
+            raise
         if demux:
-            return frames
-        return Stream((payload for _, payload in frames), frames.close)
+            return response_stream(response, frames)
+        return response_stream(response, (payload for _, payload in frames))
 
     def attach(
         self,

@@ -15,9 +15,10 @@ import pytest
 
 from dockersdk import errors
 from dockersdk.api import response_stream
+from dockersdk.chunked import dechunk
 from dockersdk.config import parse_host
 from dockersdk.errors import StreamError
-from dockersdk.transport import Timeout, Transport, dechunk, iter_chunks
+from dockersdk.transport import Timeout, Transport, chunked_body_reads, iter_chunks
 
 # Payloads that look like framing, so a reader confusing the two shows it.
 PAYLOADS = [b"hello\n", b"x" * 300, b"\r\n1a\r\n", b"0\r\n\r\n", b"\n"]
@@ -93,14 +94,29 @@ def test_every_truncation_is_a_stream_error() -> None:
             b"".join(dechunk(reader([wire[:cut]])))
 
 
+BAD_FRAMING = [
+    b"zz\r\nabc\r\n0\r\n\r\n",
+    b"-1\r\n\r\n",
+    b"3\r\nabcX\r\n0\r\n\r\n",
+    b"1" * 5000,
+    b"0\r\n" + b"X" * 5000,
+]
+
+
 @pytest.mark.parametrize(
     "wire",
-    [b"zz\r\nabc\r\n0\r\n\r\n", b"-1\r\n\r\n", b"3\r\nabcX\r\n0\r\n\r\n", b"1" * 5000],
-    ids=["not-hex", "negative", "no-crlf-after-payload", "endless-size-line"],
+    BAD_FRAMING,
+    ids=["not-hex", "negative", "no-crlf-after-payload", "endless-size-line", "endless-trailer"],
 )
 def test_bad_framing_is_a_stream_error(wire: bytes) -> None:
     with pytest.raises(StreamError):
         b"".join(dechunk(reader([wire])))
+
+
+def test_dechunk_goes_on_from_bytes_already_read() -> None:
+    wire = chunked(PAYLOADS)
+    for cut in range(len(wire) + 1):
+        assert b"".join(dechunk(reader([wire[cut:]]), wire[:cut])) == b"".join(PAYLOADS)
 
 
 # -- over a socket ------------------------------------------------------------------
@@ -254,5 +270,15 @@ def test_a_body_broken_off_is_a_stream_error(short_tmp: Path) -> None:
     response = transport.request("GET", "/events", stream=True)
     with pytest.raises(StreamError, match="broke off"):
         b"".join(iter_chunks(response))
+    response.close()
+    server.close()
+
+
+def test_direct_reads_only_for_a_chunked_body_nobody_has_read_from(short_tmp: Path) -> None:
+    payloads = [b'{"n":%d}\n' % n for n in range(3)]
+    server, transport = serve(short_tmp, [chunked(payloads)])
+    response = transport.request("GET", "/events", stream=True)
+    assert response.raw.read1(4)  # urllib3 now holds the state of a chunk
+    assert chunked_body_reads(response) is None  # so the raw bytes are not ours to read
     response.close()
     server.close()
