@@ -72,6 +72,7 @@ from mockd.engine.health import (
 )
 from mockd.engine.ids import PrefixIndex, short_id
 from mockd.engine.images import ImageUser
+from mockd.engine.init_layer import InitLayers
 from mockd.engine.logs import LogStore
 from mockd.engine.mounts import (
     ContainerMounts,
@@ -387,6 +388,7 @@ class ContainerStore:
         self.images.in_use_by = self.users_of_image
         self.networks = engine.networks
         self.mounts = ContainerMounts(engine.volumes)
+        self.init_layers = InitLayers(self.clock.now)
         self.ports = PortAllocator()
         self.health = HealthMonitor(engine)
 
@@ -503,7 +505,7 @@ class ContainerStore:
             config=config,
             host_config=host,
             image_id=image.id,
-            fs=ContainerFS(image_view, clock=self.clock.now),
+            fs=ContainerFS(self.init_layers.lower_view(image), clock=self.clock.now),
             argv=argv,
             mount_points=points,
             console_size=_console_size(host, api_version or self._own_api_version()),

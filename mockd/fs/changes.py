@@ -41,7 +41,7 @@ def compute_changes(upper: Node, lower_root: Stack) -> list[Change]:
                     node.kind == "dir"
                     and below[0].kind == "dir"
                     and node.mode == below[0].mode
-                    and int(node.mtime) == int(below[0].mtime)
+                    and _same_fs_time(node.mtime, below[0].mtime)
                 ):
                     visit(node, child_path, below)
                     continue
@@ -61,3 +61,9 @@ def compute_changes(upper: Node, lower_root: Stack) -> list[Change]:
 
     visit(upper, "", lower_root)
     return out
+
+
+def _same_fs_time(a: float, b: float) -> bool:
+    """moby's ``sameFsTime``: equal, or the same second where one side has no
+    sub-second part (a time that went through a tar header)."""
+    return a == b or (int(a) == int(b) and (a == int(a) or b == int(b)))
