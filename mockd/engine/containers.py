@@ -42,7 +42,6 @@ import operator
 import shlex
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
@@ -86,6 +85,9 @@ from mockd.engine.mounts import (
 )
 from mockd.engine.networks import Endpoint, EndpointSettings, Network
 from mockd.engine.ports import PortAllocator, PortInUse, PortMap, summary_ports
+from mockd.engine.ps import PsProcess
+from mockd.engine.ps import top as ps_top
+from mockd.engine.resolv_conf import host_resolv_conf, resolv_conf
 from mockd.engine.runtime import ContainerProcess, OutputHub
 from mockd.engine.system import ContainerCounts
 from mockd.errors import Conflict, InvalidParameter, NotFound, NotModified, SystemError_
@@ -95,6 +97,7 @@ from mockd.fs.api import FileSystem
 from mockd.fs.archive import tar_of_view
 from mockd.fs.errors import TarSafetyError
 from mockd.programs.api import CommandNotFound, ExecError, NoSuchFile, User
+from mockd.programs.process import ProcessInfo
 from mockd.programs.registry import ProgramRegistry, default_registry
 from mockd.programs.signals import SIGKILL, SIGTERM, signal_number
 
@@ -511,8 +514,12 @@ class ContainerStore:
             console_size=_console_size(host, api_version or self._own_api_version()),
         )
         container.rootfs = self.mounts.prepare(cid, points, image_view, container.fs)
-        for name in ETC_FILES:
-            container.rootfs.add(Mount(f"/etc/{name}", container.config_dir, source=f"/{name}"))
+        read_only = bool(host.get("ReadonlyRootfs"))
+        for name in ETC_FILES:  # read-only with the rootfs, as dockerd mounts them
+            container.rootfs.add(
+                Mount(f"/etc/{name}", container.config_dir, source=f"/{name}", read_only=read_only)
+            )
+        container.rootfs.root_read_only = read_only
         try:
             for network, settings in networks:
                 ipam = settings.get("IPAMConfig") or {}
@@ -602,6 +609,11 @@ class ContainerStore:
                 return str(settings["IPAddress"])
         return ""
 
+    def _host_gateway(self) -> str:
+        """What ``host-gateway`` in ExtraHosts stands for: the default bridge's gateway."""
+        config = self.networks.get("bridge").ipam_config
+        return str(config[0].get("Gateway") or "") if config else ""
+
     def _write_etc_files(self, c: Container) -> None:
         files = c.config_dir
         lines = [
@@ -612,13 +624,20 @@ class ContainerStore:
             "ff02::1\tip6-allnodes",
             "ff02::2\tip6-allrouters",
         ]
+        for entry in c.host_config.get("ExtraHosts") or []:  # "name:ip", as dockerd splits it
+            name, sep, ip = str(entry).partition(":")
+            if sep:
+                lines.append(f"{self._host_gateway() if ip == 'host-gateway' else ip}\t{name}")
         address = self._primary_address(c)
         if address:
             lines.append(f"{address}\t{c.hostname}")
-        dns = c.host_config.get("Dns") or ["8.8.8.8", "8.8.4.4"]
-        resolv = "".join(f"nameserver {d}\n" for d in dns)
-        for search in c.host_config.get("DnsSearch") or []:
-            resolv += f"search {search}\n"
+        resolv = resolv_conf(
+            host_resolv_conf(),
+            network_mode=c.network_mode,
+            dns=c.host_config.get("Dns") or (),
+            dns_search=c.host_config.get("DnsSearch") or (),
+            dns_options=c.host_config.get("DnsOptions") or (),
+        )
         files.write_file("/hostname", (c.hostname + "\n").encode())
         files.write_file("/hosts", ("\n".join(lines) + "\n").encode())
         files.write_file("/resolv.conf", resolv.encode())
@@ -641,7 +660,14 @@ class ContainerStore:
             c._restart_task = None
         c.stopping = False
         c.manually_stopped = False
-        self._run(c)
+        try:
+            self._run(c)
+        except (InvalidParameter, SystemError_):
+            # dockerd's start cleans up after any failure, removing an AutoRemove
+            # container (a `docker run --rm` waits for that); the reply is the error.
+            if c.host_config.get("AutoRemove") and not c.removed:
+                self._remove(c, volumes=True)
+            raise
         self.event(c, "start")
 
     def _run(self, c: Container) -> None:
@@ -1260,44 +1286,27 @@ class ContainerStore:
         if not c.running or c.process is None:
             raise Conflict(f"Container {c.id} is not running")
         proc = c.process
-        rows: list[list[str]] = []
-        args = (ps_args or "-ef").strip()
-        for info in proc.processes.list():
-            stime = datetime.fromtimestamp(info.start_time, UTC).strftime("%H:%M")
-            pid = str(proc.host_pid(info.pid))
-            ppid = str(proc.host_pid(info.ppid) if info.ppid else proc.pid - 23)
-            tty = "pts/0" if info.tty else "?"
-            cpu = int(info.cpu_seconds)
-            if args in ("aux", "-aux"):
-                rss = max(1, info.memory_bytes // 1024)
-                rows.append(
-                    [info.user, pid, "0.0", "0.0", str(rss + 888), str(rss), tty,
-                     "Ss" if info.pid == 1 else "S", stime, f"{cpu // 60}:{cpu % 60:02d}",
-                     info.command]
-                )  # fmt: skip
-            else:
-                rows.append(
-                    [info.user, pid, ppid, "0", stime, tty,
-                     f"{cpu // 3600:02d}:{cpu // 60 % 60:02d}:{cpu % 60:02d}", info.command]
-                )  # fmt: skip
-        if args in ("aux", "-aux"):
-            titles = [
-                "USER",
-                "PID",
-                "%CPU",
-                "%MEM",
-                "VSZ",
-                "RSS",
-                "TTY",
-                "STAT",
-                "START",
-                "TIME",
-                "COMMAND",
-            ]
-        else:
-            titles = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
+        now = self.clock.now()
+        processes = [self._ps_process(proc, info, now) for info in proc.processes.list()]
+        table = ps_top(ps_args, processes)
         self.event(c, "top")
-        return {"Processes": rows, "Titles": titles}
+        return table
+
+    @staticmethod
+    def _ps_process(proc: ContainerProcess, info: ProcessInfo, now: float) -> PsProcess:
+        return PsProcess(
+            pid=proc.host_pid(info.pid),
+            ppid=proc.host_pid(info.ppid) if info.ppid else proc.pid - 23,
+            uid=info.uid,
+            user=info.user,
+            argv=info.argv,
+            tty=info.tty,
+            state="Ss" if info.pid == 1 else info.state,  # PID 1 leads its session
+            start_time=info.start_time,
+            cpu_seconds=info.cpu_seconds,
+            rss_kb=max(1, info.memory_bytes // 1024),
+            now=now,
+        )
 
     def changes(self, ref: str) -> list[dict[str, Any]]:
         c = self.get(ref)

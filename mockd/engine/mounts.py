@@ -301,6 +301,8 @@ class MountTable(_QueriesFromStat):
 
     def __init__(self, root: FileSystem, mounts: list[Mount] | None = None) -> None:
         self.root = root
+        # HostConfig.ReadonlyRootfs: processes get EROFS outside the mounts.
+        self.root_read_only = False
         # What the archive endpoints see too (volumes, binds, tmpfs, the /etc files)...
         self.mounts: list[Mount] = []
         # ...and what only processes see: runc's /dev (dockerd's archive code
@@ -406,7 +408,8 @@ class MountTable(_QueriesFromStat):
 
     def _route(self, path: str, *, follow_last: bool = True) -> tuple[FileSystem, str, bool]:
         place = self._walk(path, follow_last=follow_last)[1]
-        return place.fs, place.inner, place.read_only
+        read_only = place.read_only if place.mount is not None else self.root_read_only
+        return place.fs, place.inner, read_only
 
     def _writable(self, path: str, *, follow_last: bool = True) -> tuple[FileSystem, str]:
         fs, inner, read_only = self._route(path, follow_last=follow_last)

@@ -19,6 +19,20 @@ def test_run_rm_prints_output(mockd_serve: str, docker_cli_env: dict[str, str]) 
     assert done.stdout == "hello\n"
 
 
+def test_run_rm_of_a_command_that_cannot_start_ends(
+    mockd_serve: str, docker_cli_env: dict[str, str]
+) -> None:
+    # The CLI waits for the daemon to remove the container after the failed start.
+    name = "cannot-start"
+    done = docker(
+        mockd_serve, docker_cli_env, "run", "--rm", "--name", name, "busybox", "nosuch", timeout=20
+    )
+    assert done.returncode == 127
+    assert 'exec: "nosuch": executable file not found in $PATH' in done.stderr
+    listed = docker(mockd_serve, docker_cli_env, "ps", "-aq", "--filter", f"name={name}")
+    assert (listed.returncode, listed.stdout) == (0, "")
+
+
 def test_detached_lifecycle(mockd_serve: str, docker_cli_env: dict[str, str]) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return docker(mockd_serve, docker_cli_env, *args)

@@ -139,6 +139,24 @@ def test_read_only_bind_refuses_writes(d: Backend, tmp_path: Path) -> None:
     assert inspect(d, cid)["Mounts"][0]["RW"] is False
 
 
+def test_read_only_rootfs_refuses_writes_outside_the_mounts(d: Backend) -> None:
+    script = (
+        "exec 2>&1; touch /x; mkdir /tmp/d; echo > /etc/hosts;"
+        " touch /data/f && echo tmpfs-ok; touch /dev/shm/f && echo shm-ok; ls /x; true"
+    )
+    _, out = run_to_end(
+        d, ["sh", "-c", script], HostConfig={"ReadonlyRootfs": True, "Tmpfs": {"/data": ""}}
+    )
+    assert out.decode().splitlines() == [
+        "touch: /x: Read-only file system",
+        "mkdir: can't create directory '/tmp/d': Read-only file system",
+        "sh: can't create /etc/hosts: Read-only file system",
+        "tmpfs-ok",
+        "shm-ok",
+        "ls: /x: No such file or directory",
+    ]
+
+
 def test_missing_mounts_bind_source_is_refused(d: Backend) -> None:
     missing = f"/tmp/{unique('csn-missing')}"
     body = {"Image": IMAGE, "Cmd": ["true"],
@@ -279,6 +297,32 @@ def test_static_address_on_the_default_bridge_fails_at_start(d: Backend) -> None
         "user specified IP address is supported on user defined networks only"
     )
     assert inspect(d, cid)["State"]["Status"] == "created"
+
+
+def test_extra_hosts_go_into_etc_hosts(d: Backend) -> None:
+    extra = ["db:10.1.2.3", "v6:fd00::1", "gw:host-gateway"]
+    _, out = run_to_end(d, ["cat", "/etc/hosts"], Hostname="eh", HostConfig={"ExtraHosts": extra})
+    lines = out.decode().splitlines()
+    gateway = call(d, "GET", "/networks/bridge", 200)["IPAM"]["Config"][0]["Gateway"]
+    # After the defaults, before the container's own name, in the order given.
+    assert lines[6:9] == ["10.1.2.3\tdb", "fd00::1\tv6", f"{gateway}\tgw"]
+    assert lines[9].endswith("\teh")
+
+
+def test_resolv_conf_on_the_default_bridge_and_on_a_user_network(d: Backend) -> None:
+    _, out = run_to_end(d, ["cat", "/etc/resolv.conf"], HostConfig={"DnsSearch": ["a.example"]})
+    lines = out.decode().splitlines()
+    assert lines[0] == "search a.example"
+    assert all(line.startswith("nameserver ") for line in lines[1:])
+    assert "nameserver 127.0.0.11" not in lines  # the host's servers (or Google's)
+    network = call(d, "POST", "/networks/create", 201, json={"Name": unique("dns")})["Id"]
+    d.track("network", network)
+    _, out = run_to_end(d, ["cat", "/etc/resolv.conf"], HostConfig={"NetworkMode": network})
+    assert out == b"nameserver 127.0.0.11\noptions ndots:0\n"
+    host = {"NetworkMode": network, "Dns": ["9.9.9.9"], "DnsSearch": ["x.example"],
+            "DnsOptions": ["ndots:2", "timeout:1"]}  # fmt: skip
+    _, out = run_to_end(d, ["cat", "/etc/resolv.conf"], HostConfig=host)
+    assert out == b"search x.example\nnameserver 127.0.0.11\noptions ndots:2 timeout:1\n"
 
 
 def test_host_mode_discards_published_ports_with_a_warning(d: Backend) -> None:

@@ -137,6 +137,27 @@ def test_unknown_command(d: Backend) -> None:
     assert "executable file not found" in state["Error"]
 
 
+def test_an_auto_remove_container_that_cannot_start_is_removed(d: Backend) -> None:
+    # dockerd's start cleans up after a failure and removes an AutoRemove container;
+    # `docker run --rm` waits for that removal, so without it the CLI would hang.
+    cid = create(d, ["nope"], HostConfig={"AutoRemove": True})
+    waited = d.client().containers.api.wait_begin(cid, condition="removed", timeout=30)
+    reply = d.api("POST", f"/containers/{cid}/start")
+    assert reply.status_code == 400
+    assert waited().status_code == 127
+    assert d.api("GET", f"/containers/{cid}/json").status_code == 404
+    actions = [event["Action"] for event in _events_of(d, cid)]
+    assert actions == ["create", "destroy"]
+
+
+def _events_of(d: Backend, cid: str) -> list[dict[str, Any]]:
+    now = int(time.time()) + 1
+    filters = json.dumps({"container": [cid]})
+    reply = d.api("GET", "/events", params={"since": now - 60, "until": now, "filters": filters})
+    assert reply.status_code == 200, reply.text
+    return [json.loads(line) for line in reply.text.splitlines() if line]
+
+
 def test_name_conflict_and_rename(d: Backend) -> None:
     name = unique("named")
     cid = create(d, ["true"], name=name)
@@ -224,6 +245,41 @@ def test_top_titles(d: Backend) -> None:
     assert top["Processes"][0][1] == str(inspect(d, cid)["State"]["Pid"])
     d.api("POST", f"/containers/{cid}/kill")
     assert d.api("GET", f"/containers/{cid}/top").status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("ps_args", "titles", "row"),
+    [
+        ("-o pid,comm", ["PID", "COMMAND"], ["<pid>", "sleep"]),
+        ("-o pid -o user,args", ["PID", "USER", "COMMAND"], ["<pid>", "root", "sleep 100"]),
+        ("-e", ["PID", "TTY", "TIME", "CMD"], ["<pid>", "?", "00:00:00", "sleep"]),
+        ("x", ["PID", "TTY", "STAT", "TIME", "COMMAND"], ["<pid>", "?", "Ss", "0:00", "sleep 100"]),
+        # dockerd cuts ps's text on blanks and gives the last title the rest of the line
+        ("-o pid,cmd,comm", ["PID", "CMD", "COMMAND"], ["<pid>", "sleep", "100 sleep"]),
+    ],
+)
+def test_top_with_ps_args(d: Backend, ps_args: str, titles: list[str], row: list[str]) -> None:
+    cid = create(d, ["sleep", "100"])
+    start(d, cid)
+    top = d.api("GET", f"/containers/{cid}/top", params={"ps_args": ps_args}).json()
+    pid = str(inspect(d, cid)["State"]["Pid"])
+    assert top == {"Titles": titles, "Processes": [[pid if v == "<pid>" else v for v in row]]}
+    d.api("POST", f"/containers/{cid}/kill")
+
+
+@pytest.mark.parametrize(
+    ("ps_args", "message"),
+    [
+        ("-o comm", "Couldn't find PID field in ps output"),
+        ("-o pid,nosuch", 'ps: error: unknown user-defined format specifier "nosuch"'),
+    ],
+)
+def test_top_errors(d: Backend, ps_args: str, message: str) -> None:
+    cid = create(d, ["sleep", "100"])
+    start(d, cid)
+    reply = d.api("GET", f"/containers/{cid}/top", params={"ps_args": ps_args})
+    assert (reply.status_code, reply.json()["message"]) == (500, message)
+    d.api("POST", f"/containers/{cid}/kill")
 
 
 def test_changes_and_archive_stat(d: Backend) -> None:
