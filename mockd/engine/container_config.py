@@ -300,7 +300,10 @@ def _bind_spec(spec: str) -> MountPoint:
     source, target = fields[0], fields[1]
     opts = fields[2].split(",") if len(fields) == 3 and fields[2] else []
     kind = "bind" if source.startswith("/") else "volume"
-    destination = _absolute(kind, target)
+    try:
+        destination = _absolute(kind, target)
+    except InvalidParameter as err:  # dockerd names the whole spec first
+        raise InvalidParameter(f"invalid volume specification: '{spec}': {err}") from None
     for opt in opts:
         if opt not in ("ro", "rw", "z", "Z", "nocopy", *_PROPAGATIONS):
             raise InvalidParameter(f"invalid mode: {opt}")

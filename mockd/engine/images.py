@@ -197,8 +197,11 @@ class ImageStore:
     def children(self, image_id: str) -> list[Image]:
         return [img for img in self._images.values() if img.parent == image_id]
 
-    def is_dangling(self, image_id: str) -> bool:
-        return not self.references(image_id)
+    def _dangling_for_delete(self, image_id: str) -> bool:
+        """moby's imageIsDangling: no reference and no child (an untagged parent
+        is not dangling), which decides whether a quiet parent delete may skip
+        a conflict."""
+        return not self.references(image_id) and not self.children(image_id)
 
     # -- references --------------------------------------------------------------
 
@@ -322,7 +325,7 @@ class ImageStore:
     ) -> None:
         conflict = self._conflict(image, hard=True, soft=not force)
         if conflict is not None:
-            if quiet and (not self.is_dangling(image.id) or conflict.used):
+            if quiet and (not self._dangling_for_delete(image.id) or conflict.used):
                 return
             raise conflict
         for ref in self.references(image.id):

@@ -152,6 +152,26 @@ def test_identical_rebuild_hits_the_cache_and_a_changed_file_misses(docker: Back
     assert built_id(changed) != built_id(first)
 
 
+def test_removing_a_build_keeps_the_cache_steps_another_build_uses(docker: Backend) -> None:
+    # Two builds share their first steps; removing one removes its own steps and stops,
+    # quietly, at the first parent the other still has as a child.
+    common = header() + "RUN echo shared > /a\n"
+    _, one = build(docker, {"Dockerfile": common + "RUN echo 1 > /b\n"})
+    _, two = build(docker, {"Dockerfile": common + "RUN echo 2 > /b\n"})
+    first, second = built_id(one), built_id(two)
+    parent = inspect(docker, first)["Parent"]
+    assert parent and parent == inspect(docker, second)["Parent"]
+    reply = docker.api("DELETE", f"{V}/images/{first}")
+    assert reply.status_code == 200, reply.text
+    deleted = [record["Deleted"] for record in reply.json()]
+    assert deleted[0] == first and parent not in deleted  # then the freed layer's chain ID
+    assert docker.api("GET", f"{V}/images/{parent}/json").status_code == 200
+    reply = docker.api("DELETE", f"{V}/images/{second}")
+    assert reply.status_code == 200, reply.text
+    deleted = [record["Deleted"] for record in reply.json()]
+    assert deleted[0] == second and parent in deleted  # now the shared step goes too
+
+
 def test_nocache_rebuilds(docker: Backend) -> None:
     files = {"Dockerfile": header() + 'CMD ["sh"]\n'}
     _, first = build(docker, files)

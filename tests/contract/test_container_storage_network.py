@@ -168,6 +168,18 @@ def test_missing_mounts_bind_source_is_refused(d: Backend) -> None:
     )
 
 
+@pytest.mark.parametrize(("spec", "kind"), [("/tmp:rel", "bind"), ("somevolume:rel", "volume")])
+def test_a_binds_entry_with_a_relative_target_is_refused(d: Backend, spec: str, kind: str) -> None:
+    body = {"Image": IMAGE, "Cmd": ["true"], "HostConfig": {"Binds": [spec]}}
+    reply = d.api("POST", f"{V}/containers/create", json=body)
+    # dockerd 20.10 answers 500; later engines (and the mock) class it as bad input.
+    assert reply.status_code == (500 if d.is_real else 400)
+    assert reply.json()["message"] == (
+        f"invalid volume specification: '{spec}': invalid mount config for type \"{kind}\": "
+        "invalid mount path: 'rel' mount path must be absolute"
+    )
+
+
 def test_volume_in_use_cannot_be_removed_until_its_container_is(d: Backend) -> None:
     volume = d.track("volume", unique("csn-inuse"))
     cid = create(d, ["true"], HostConfig={"Binds": [f"{volume}:/data"]})
