@@ -345,7 +345,8 @@ def _mount_spec(spec: dict[str, Any]) -> MountPoint:
     if kind == "tmpfs":
         if source:
             raise _mount_error(kind, "field Source must not be specified")
-        return MountPoint("tmpfs", destination, rw=rw)
+        mode = int((spec.get("TmpfsOptions") or {}).get("Mode") or 0o1777)
+        return MountPoint("tmpfs", destination, rw=rw, tmpfs_mode=mode)
     raise _mount_error(kind, "mount type unknown")
 
 
@@ -377,13 +378,33 @@ def mount_points(
             raise InvalidParameter(f"Duplicate mount point: {point.destination}")
         explicit.add(point.destination)
         by_dest[point.destination] = point
-    for target in host.get("Tmpfs") or {}:
+    for target, options in (host.get("Tmpfs") or {}).items():
         destination = _absolute("tmpfs", str(target))
         if destination in explicit:
             raise InvalidParameter(f"Duplicate mount point: {destination}")
-        by_dest[destination] = MountPoint("tmpfs", destination, listed=False)
+        by_dest[destination] = _tmpfs_point(destination, str(options or ""))
     for target in config.get("Volumes") or {}:
         destination = _absolute("volume", str(target))
         if destination not in by_dest:  # image VOLUMEs and -v /path: anonymous volumes
             by_dest[destination] = MountPoint("volume", destination, anonymous=True)
     return list(by_dest.values())
+
+
+def _tmpfs_point(destination: str, options: str) -> MountPoint:
+    """A HostConfig.Tmpfs entry: its mount options (``size=64m,mode=700,uid=5,ro``)
+    give the root directory's mode and owner, and read-only."""
+    point = MountPoint("tmpfs", destination, listed=False)
+    for option in filter(None, options.split(",")):
+        key, _, value = option.partition("=")
+        try:
+            if key == "mode":
+                point.tmpfs_mode = int(value, 8)
+            elif key == "uid":
+                point.tmpfs_uid = int(value)
+            elif key == "gid":
+                point.tmpfs_gid = int(value)
+        except ValueError:
+            raise InvalidParameter(f"invalid tmpfs option {option!r}") from None
+        if key in ("ro", "rw"):
+            point.rw = key == "rw"
+    return point

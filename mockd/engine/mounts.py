@@ -684,6 +684,10 @@ class MountPoint:
     anonymous: bool = False
     copy_data: bool = True  # fill an empty volume from the image (not with nocopy)
     listed: bool = True  # HostConfig.Tmpfs mounts are not in inspect's Mounts
+    # A tmpfs's root directory: mode (1777 unless given), owner.
+    tmpfs_mode: int = 0o1777
+    tmpfs_uid: int = 0
+    tmpfs_gid: int = 0
 
     def to_wire(self, *, summary: bool = False) -> dict[str, object]:
         """An entry of ``Mounts`` (inspect, or with ``summary`` the list's)."""
@@ -755,7 +759,7 @@ class ContainerMounts:
             Path(point.source).mkdir(parents=True, exist_ok=True)  # as dockerd does for Binds
             return HostDirectory(point.source)
         if point.type == "tmpfs":
-            return MemoryFileSystem()
+            return _fresh_tmpfs(point)
         if point.anonymous and not point.name:
             point.name = self.volumes.create_anonymous().name
         volume = self.volumes.get_or_create(point.name)
@@ -770,7 +774,7 @@ class ContainerMounts:
         table.replace_fs(DEV, _fresh_dev(table.root))
         for point in sorted(points, key=lambda p: p.destination):
             if point.type == "tmpfs":
-                table.replace_fs(point.destination, MemoryFileSystem())
+                table.replace_fs(point.destination, _fresh_tmpfs(point))
             elif point.type == "volume":
                 self.volumes.mount_event(
                     self.volumes.get(point.name), container_id, point.destination,
@@ -780,7 +784,7 @@ class ContainerMounts:
     def stop(self, container_id: str, points: list[MountPoint], table: MountTable) -> None:
         for point in sorted(points, key=lambda p: p.destination):
             if point.type == "tmpfs":
-                table.replace_fs(point.destination, MemoryFileSystem())  # gone at stop
+                table.replace_fs(point.destination, _fresh_tmpfs(point))  # gone at stop
             elif point.type == "volume":
                 volume = self.volumes.find(point.name)
                 if volume is not None:
@@ -796,3 +800,11 @@ class ContainerMounts:
             volume = self.volumes.find(point.name)
             if remove_anonymous and point.anonymous and volume is not None and not volume.users:
                 self.volumes.remove(point.name)
+
+
+def _fresh_tmpfs(point: MountPoint) -> MemoryFileSystem:
+    """An empty tmpfs, its root with the mount's mode and owner."""
+    tmpfs = MemoryFileSystem()
+    tmpfs.upper.mode = point.tmpfs_mode & 0o7777
+    tmpfs.upper.uid, tmpfs.upper.gid = point.tmpfs_uid, point.tmpfs_gid
+    return tmpfs

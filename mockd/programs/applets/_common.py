@@ -50,12 +50,13 @@ def abspath(ctx: ProgramContext, path: str) -> str:
 
 
 def parse_flags(
-    args: list[str], flags: str, with_value: str = ""
+    args: list[str], flags: str, with_value: str = "", *, repeatable: str = ""
 ) -> tuple[set[str], dict[str, str], list[str]]:
     """Short options as getopt does them: ``-la``, ``-n 5``, ``-n5``, ``--`` ends options.
 
-    ``flags`` are letters without a value; ``with_value`` take one.  Unknown
-    letters raise ``UsageError``.
+    ``flags`` are letters without a value; ``with_value`` take one (the last
+    one given wins, except for the ``repeatable`` letters, whose values are
+    joined by newlines: ``sed -e A -e B``).  Unknown letters raise ``UsageError``.
     """
     seen: set[str] = set()
     values: dict[str, str] = {}
@@ -81,6 +82,8 @@ def parse_flags(
                     if i >= len(args):
                         raise UsageError(f"option requires an argument -- '{letter}'")
                     value = args[i]
+                if letter in repeatable and letter in values:
+                    value = values[letter] + "\n" + value
                 values[letter] = value
                 break
             if letter not in flags:

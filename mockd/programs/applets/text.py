@@ -378,7 +378,7 @@ def _parse_sed(script: str, extended: bool) -> list[_SedCommand]:
 
 async def sed(ctx: ProgramContext) -> int:
     try:
-        flags, values, rest = parse_flags(ctx.argv[1:], "nirEs", "e")
+        flags, values, rest = parse_flags(ctx.argv[1:], "nirEs", "e", repeatable="e")
     except UsageError as exc:
         await error(ctx, str(exc))
         return 1

@@ -33,8 +33,11 @@ class Param:
     """``$name``, ``${name}``, ``${name:-word}``, ``${#name}``, ``${name%pat}``..."""
 
     name: str
-    op: str = ""  # "", ":-", "-", ":=", "=", ":+", "+", ":?", "?", "#", "##", "%", "%%", "len"
+    # "", ":-", "-", ":=", "=", ":+", "+", ":?", "?", "#", "##", "%", "%%", "len", and ash's
+    # ":" (``${name:offset:length}``), "/" and "//" (``${name/pattern/replacement}``)
+    op: str = ""
     arg: Word | None = None
+    arg2: Word | None = None  # the length of ":", the replacement of "/" and "//"
 
 
 @dataclass

@@ -884,7 +884,24 @@ class Shell:
         elif op in ("#", "##", "%", "%%"):
             pieces = await self.expand_pattern(part.arg or Word([]))
             value = patterns.strip_affix(value or "", pieces, op)
+        elif op == ":":
+            value = await self._substring(value or "", part)
+        elif op in ("/", "//"):
+            pieces = await self.expand_pattern(part.arg or Word([]))
+            replacement = await self.expand_string(part.arg2) if part.arg2 is not None else ""
+            value = patterns.replace(value or "", pieces, replacement, every=op == "//")
         self._add_expansion(value or "", fields, quoted=quoted, split=split)
+
+    async def _substring(self, value: str, part: Param) -> str:
+        """``${name:offset[:length]}``: both arithmetic; a negative offset counts from
+        the end, a negative length leaves that many characters off the end."""
+        offset = self.arithmetic(await self.expand_string(part.arg or Word([])) or "0")
+        start = max(len(value) + offset, 0) if offset < 0 else min(offset, len(value))
+        if part.arg2 is None:
+            return value[start:]
+        length = self.arithmetic(await self.expand_string(part.arg2) or "0")
+        end = start + length if length >= 0 else len(value) + length
+        return value[start:end] if end > start else ""
 
     async def command_substitution(self, body: Node) -> str:
         sub = self.clone()

@@ -345,7 +345,7 @@ def _scan_braced(src: str, pos: int) -> tuple[Part, int]:
         return Param(name, "len"), pos + 1
     if src.startswith("}", pos):
         return Param(name), pos + 1
-    for op in (":-", ":=", ":+", ":?", "##", "%%", "-", "=", "+", "?", "#", "%"):
+    for op in (":-", ":=", ":+", ":?", "##", "%%", "//", "-", "=", "+", "?", "#", "%", "/", ":"):
         if src.startswith(op, pos):
             pos += len(op)
             break
@@ -395,7 +395,22 @@ def _scan_braced(src: str, pos: int) -> tuple[Part, int]:
             buf.append(c)
             sub.pos += 1
     _flush(buf, parts)
+    if op in (":", "/", "//"):
+        first, second = _split_word(parts, ":" if op == ":" else "/")
+        return Param(name, op, first, second), sub.pos
     return Param(name, op, Word(parts)), sub.pos
+
+
+def _split_word(parts: list[Part], separator: str) -> tuple[Word, Word | None]:
+    """A word cut at the first unquoted ``separator``: ``1:3`` of ``${a:1:3}``,
+    ``l/L`` of ``${a/l/L}`` (``None`` for the second half when there is none)."""
+    for index, part in enumerate(parts):
+        if isinstance(part, Lit) and separator in part.text:
+            before, after = part.text.split(separator, 1)
+            head = [*parts[:index], *([Lit(before)] if before else [])]
+            tail = [*([Lit(after)] if after else []), *parts[index + 1 :]]
+            return Word(head), Word(tail)
+    return Word(parts), None
 
 
 def _flush(buf: list[str], parts: list[Part]) -> None:

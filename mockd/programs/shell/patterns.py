@@ -81,6 +81,30 @@ def strip_affix(value: str, pieces: Pieces, op: str) -> str:
     return value
 
 
+def replace(value: str, pieces: Pieces, replacement: str, *, every: bool) -> str:
+    """``${x/p/r}`` (the first match) and ``${x//p/r}`` (each match): at each
+    position the longest match, as ash takes it; an empty pattern changes nothing."""
+    if not pieces or not any(text for text, _ in pieces):
+        return value
+    regex = re.compile(to_regex(pieces), re.DOTALL)
+    out: list[str] = []
+    position = 0
+    n = len(value)
+    while position <= n:
+        end = next((e for e in range(n, position, -1) if regex.fullmatch(value, position, e)), None)
+        if end is None:
+            if position < n:
+                out.append(value[position])
+            position += 1
+            continue
+        out.append(replacement)
+        position = end
+        if not every:
+            out.append(value[position:])
+            return "".join(out)
+    return "".join(out)
+
+
 def _split_pieces(pieces: Pieces) -> list[Pieces]:
     """Split a pattern on ``/`` into one pattern per path component."""
     components: list[list[tuple[str, bool]]] = [[]]

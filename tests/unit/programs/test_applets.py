@@ -94,6 +94,7 @@ COMPARED = [
     "echo abc | tr -d b",
     "basename /a/b/; dirname a",
     "echo hello | sed -e 's/\\(l*\\)o/[\\1]/'",
+    "echo abc | sed -e 's/b/X/' -e 's/$/!/'; seq 3 | sed -n -e 1p -e3p",
     "printf 'a b\\n' | grep -o 'b'",
     "seq 1 3 10",
     "echo 1 2 3 | xargs -n 1 echo",

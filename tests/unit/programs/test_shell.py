@@ -16,6 +16,17 @@ CASES: list[tuple[str, str, int]] = [
     ("echo ${Z:=zz} $Z", "zz zz\n", 0),
     ("x=a.tar.gz; echo ${x%.*} ${x%%.*} ${x#*.} ${x##*.}", "a.tar a tar.gz gz\n", 0),
     (
+        "a=hello; echo ${a:1:3} ${a:1} ${a: -2} ${a:(-2)} ${a:0:-1} ${a:2:1+1} x${b:1:2}x",
+        "ell ello lo lo hell ll xx\n",
+        0,
+    ),
+    ("a=hello; b=5; echo ${a:$b-4:2} ${a:9} ${a:1:0}y", "el y\n", 0),
+    (
+        'a=hello; echo ${a/l/L} ${a//l/L} ${a/l} "${a/l*/ Z}" ${a//[eo]/_} ${a/x/y} ${a/#he/X}',
+        "heLlo heLLo helo he Z h_ll_ hello hello\n",
+        0,
+    ),
+    (
         "echo $((3 + 4 * 2)) $((7 / 2)) $((-7 / 2)) $((7 % 3)) $((2 ** 10)) $((1 < 2 && 3))",
         "11 3 -3 1 1024 1\n",
         0,
