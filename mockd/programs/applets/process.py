@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from mockd.programs.api import ExecError, ProgramContext
 from mockd.programs.applets._common import error
 from mockd.programs.applets.formatting import Outcome
-from mockd.programs.process import ProcessTable
+from mockd.programs.process import ProcessInfo, ProcessTable
 from mockd.programs.signals import SIGTERM, signal_name, signal_number
 
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)")
@@ -108,14 +109,104 @@ def _user_column(user: str) -> str:
 
 
 async def ps(ctx: ProgramContext) -> int:
-    lines = ["PID   USER     TIME  COMMAND"]
-    for info in ctx.processes.list():
-        cpu = int(info.cpu_seconds)
-        lines.append(
-            f"{info.pid:5d} {_user_column(info.user):<8} {cpu // 60:2d}:{cpu % 60:02d} {info.command}"
-        )
+    """busybox ps: ``PID USER TIME COMMAND``, or the ``-o`` columns (-e, -f, aux: ignored,
+    as busybox ignores them)."""
+    specs: list[str] = []
+    args = ctx.argv[1:]
+    while args:
+        arg = args.pop(0)
+        if arg.startswith("-o"):
+            listed = arg[2:] or (args.pop(0) if args else "")
+            if not listed:
+                await error(ctx, "option requires an argument -- 'o'")
+                return 1
+            specs.extend(listed.split(","))
+    if not specs:
+        lines = ["PID   USER     TIME  COMMAND"]
+        for info in ctx.processes.list():
+            cpu = int(info.cpu_seconds)
+            lines.append(
+                f"{info.pid:5d} {_user_column(info.user):<8} {cpu // 60:2d}:{cpu % 60:02d} "
+                f"{info.command}"
+            )
+        await ctx.stdout.write(("\n".join(lines) + "\n").encode())
+        return 0
+    columns: list[tuple[str, int, _Cell]] = []
+    for spec in specs:
+        name, has_header, header = spec.partition("=")
+        known = _PS_COLUMNS.get(name)
+        if known is None:
+            await error(ctx, f"bad -o argument '{name}', supported arguments: {_PS_SUPPORTED}")
+            return 1
+        title, width, value = known
+        if has_header:  # a header given with "=" replaces the title; one not empty, the width
+            title, width = header, len(header) or width
+        columns.append((title, width, value))
+    now = ctx.clock.now()
+    rows = [[_cut(value(info, now, width), width) for _, width, value in columns]
+            for info in ctx.processes.list()]  # fmt: skip
+    lines = []
+    if any(title for title, _, _ in columns):
+        lines.append(_ps_line([title for title, _, _ in columns], columns))
+    lines.extend(_ps_line(row, columns) for row in rows)
     await ctx.stdout.write(("\n".join(lines) + "\n").encode())
     return 0
+
+
+def _cut(cell: str, width: int) -> str:
+    return cell[:width] if width else cell  # args (width 0) is not cut
+
+
+def _ps_line(cells: list[str], columns: list[tuple[str, int, _Cell]]) -> str:
+    """Cells padded to their column's width and a blank, the last one as it is."""
+    out = [
+        cell.ljust(width) + " " for cell, (_, width, _) in zip(cells[:-1], columns, strict=False)
+    ]
+    return "".join(out) + cells[-1]
+
+
+_Cell = Callable[[ProcessInfo, float, int], str]
+
+
+def _comm_of(info: ProcessInfo) -> str:
+    return (info.argv[0].rsplit("/", 1)[-1] if info.argv else "")[:15]
+
+
+def _kilobytes(kb: int, width: int) -> str:
+    """busybox's smart_ulltoa: the number when it fits, else m, g suffixes."""
+    for suffix, scale in (("", 1), ("m", 1024), ("g", 1024 * 1024)):
+        text = f"{kb // scale}{suffix}"
+        if len(text) <= width:
+            return text.rjust(width)
+    return f"{kb // (1024 * 1024 * 1024)}t".rjust(width)
+
+
+def _minutes(seconds: float, width: int) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 60:{max(width - 3, 1)}d}:{s % 60:02d}"
+
+
+# busybox's out_spec: title, width, and the cell (given the process, now, the width).
+_PS_COLUMNS: dict[str, tuple[str, int, _Cell]] = {
+    "user": ("USER", 8, lambda p, now, w: p.user),
+    "group": ("GROUP", 8, lambda p, now, w: "root" if p.uid == 0 else str(p.uid)),
+    "comm": ("COMMAND", 16, lambda p, now, w: _comm_of(p)),
+    "args": ("COMMAND", 0, lambda p, now, w: p.command),
+    "pid": ("PID", 5, lambda p, now, w: f"{p.pid:{w}d}"),
+    "ppid": ("PPID", 5, lambda p, now, w: f"{p.ppid:{w}d}"),
+    "pgid": ("PGID", 5, lambda p, now, w: f"{p.pid:{w}d}"),
+    "etime": ("ELAPSED", 7, lambda p, now, w: _minutes(now - p.start_time, w)),
+    "nice": ("NI", 5, lambda p, now, w: f"{0:{w}d}"),
+    "rgroup": ("RGROUP", 8, lambda p, now, w: "root" if p.uid == 0 else str(p.uid)),
+    "ruser": ("RUSER", 8, lambda p, now, w: p.user),
+    "time": ("TIME", 6, lambda p, now, w: _minutes(p.cpu_seconds, w)),
+    "tty": ("TT", 6, lambda p, now, w: "pts/0" if p.tty else "?"),
+    "vsz": ("VSZ", 4, lambda p, now, w: _kilobytes(max(p.memory_bytes // 1024, 1) + 888, w)),
+    "sid": ("SID", 5, lambda p, now, w: f"{1:{w}d}"),
+    "stat": ("STAT", 4, lambda p, now, w: p.state),
+    "rss": ("RSS", 4, lambda p, now, w: _kilobytes(max(p.memory_bytes // 1024, 1), w)),
+}
+_PS_SUPPORTED = ",".join(_PS_COLUMNS)
 
 
 async def top(ctx: ProgramContext) -> int:

@@ -107,3 +107,33 @@ def test_applets_match_real_busybox(script: str) -> None:
     ours = Box().sh(script)
     theirs = real_busybox(script)
     assert (ours.stdout, ours.stderr, ours.status) == (theirs.stdout, theirs.stderr, theirs.status)
+
+
+def test_ps_columns_as_busybox_lays_them_out() -> None:
+    # Widths, alignment and the "=" headers as busybox's ps prints them (its out_spec).
+    result = Box().sh(
+        "ps -o pid,comm; ps -o pid=PROC,comm=NAME; ps -o user=,pid=; ps -o stat,pid,tty,nice,args"
+    )
+    assert result.stdout.splitlines() == [
+        "PID   COMMAND",
+        "    1 sh",
+        "    2 ps",
+        "PROC NAME",
+        "   1 sh",
+        "   3 ps",
+        "root         1",
+        "root         4",
+        "STAT PID   TT     NI    COMMAND",
+        "S        1 ?          0 sh -c ps -o pid,comm; ps -o pid=PROC,comm=NAME; "
+        "ps -o user=,pid=; ps -o stat,pid,tty,nice,args",
+        "S        5 ?          0 ps -o stat,pid,tty,nice,args",
+    ]
+
+
+def test_ps_refuses_an_unknown_column() -> None:
+    result = Box().sh("ps -o pid,nosuch")
+    assert (result.status, result.stdout) == (1, "")
+    assert result.stderr == (
+        "ps: bad -o argument 'nosuch', supported arguments: user,group,comm,args,pid,ppid,pgid,"
+        "etime,nice,rgroup,ruser,time,tty,vsz,sid,stat,rss\n"
+    )
