@@ -60,6 +60,7 @@ from mockd.engine.container_config import (
     validate_restart_policy,
 )
 from mockd.engine.container_config import mount_points as parse_mount_points
+from mockd.engine.dns import ContainerNetwork
 from mockd.engine.exec import UserNotFound, resolve_user
 from mockd.engine.health import (
     Health,
@@ -90,7 +91,14 @@ from mockd.engine.ps import top as ps_top
 from mockd.engine.resolv_conf import host_resolv_conf, resolv_conf
 from mockd.engine.runtime import ContainerProcess, OutputHub
 from mockd.engine.system import ContainerCounts
-from mockd.errors import Conflict, InvalidParameter, NotFound, NotModified, SystemError_
+from mockd.errors import (
+    Conflict,
+    DaemonError,
+    InvalidParameter,
+    NotFound,
+    NotModified,
+    SystemError_,
+)
 from mockd.filter_time import until_ns as filter_until_ns
 from mockd.fs import ContainerFS, MemoryFileSystem, extract_into, path_stat, path_stat_header
 from mockd.fs.api import FileSystem
@@ -577,6 +585,8 @@ class ContainerStore:
 
     def _attach_network(self, c: Container) -> None:
         """At start: endpoints on the container's networks, then its published ports."""
+        if c.network_mode.startswith("container:"):
+            self._network_owner(c.network_mode.partition(":")[2])
         endpoints = self.networks.activate(c.id, c.name.lstrip("/"))
         c.network = endpoints[0] if endpoints else None
         if not c.sandbox_id:
@@ -596,6 +606,14 @@ class ContainerStore:
                 "driver failed programming external connectivity on endpoint "
                 f"{c.name.lstrip('/')} ({endpoint}): {err.reason}"
             ) from None
+
+    def _network_owner(self, ref: str) -> Container:
+        """The container whose network stack ``container:<ref>`` joins: it must exist
+        and run (dockerd's 404 and 409, recorded in the joiner's state as errors)."""
+        owner = self.get(ref)
+        if not owner.running:
+            raise Conflict(f"cannot join network of a non running container: {owner.id}")
+        return owner
 
     def _release_network(self, c: Container) -> None:
         self.ports.release(c.id)
@@ -662,7 +680,7 @@ class ContainerStore:
         c.manually_stopped = False
         try:
             self._run(c)
-        except (InvalidParameter, SystemError_):
+        except DaemonError:
             # dockerd's start cleans up after any failure, removing an AutoRemove
             # container (a `docker run --rm` waits for that); the reply is the error.
             if c.host_config.get("AutoRemove") and not c.removed:
@@ -673,7 +691,7 @@ class ContainerStore:
     def _run(self, c: Container) -> None:
         try:
             self._attach_network(c)
-        except (InvalidParameter, SystemError_) as err:  # dockerd records these, then replies
+        except DaemonError as err:  # dockerd records these, then replies
             c.state.error = str(err)
             c.state.exit_code = 128
             raise
@@ -695,6 +713,7 @@ class ContainerStore:
             registry=self.registry,
             memory_limit=int(c.host_config.get("Memory") or 0),
             tty_size=c.console_size,
+            network=ContainerNetwork(self, c.id),
         )
         env = c.env
         env.setdefault("HOSTNAME", c.hostname)
@@ -847,7 +866,10 @@ class ContainerStore:
 
     async def kill(self, ref: str, signal: str = "SIGKILL") -> None:
         """ContainerKill: any signal name or number; 409 when not running."""
-        c = self.get(ref)
+        try:
+            c = self.get(ref)
+        except NotFound as err:  # the router's kill names the container first
+            raise NotFound(f"Cannot kill container: {ref}: {err}") from None
         try:
             signum = signal_number(signal or "SIGKILL")
         except ValueError:

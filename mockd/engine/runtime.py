@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from mockd.engine.clock import Clock
 from mockd.engine.logs import MAX_LINE, LogStore, Stream
 from mockd.fs.api import FileSystem
-from mockd.programs.api import ProgramContext, Terminal, Usage, User
+from mockd.programs.api import NetworkView, ProgramContext, Terminal, Usage, User
 from mockd.programs.process import ProcessTable
 from mockd.programs.registry import ProgramRegistry, default_registry
 from mockd.programs.runner import Process, start_program
@@ -299,12 +299,14 @@ class ContainerProcess:
         registry: ProgramRegistry | None = None,
         memory_limit: int = 0,
         tty_size: tuple[int, int] | None = None,
+        network: NetworkView | None = None,
     ) -> None:
         self.fs = fs
         self.clock = PausableClock(clock)
         self.output = output
         self.pid = pid  # the host's PID of PID 1
         self.hostname = hostname
+        self.network = network  # what nslookup and ping see (``mockd.engine.dns``)
         self.registry = registry if registry is not None else default_registry()
         self.processes = ProcessTable()
         self.stdin = StdinWriter(None)
@@ -349,6 +351,7 @@ class ContainerProcess:
             processes=self.processes,
             registry=self.registry,
             on_usage=self._on_usage,
+            network=self.network,
         )
 
     def start(

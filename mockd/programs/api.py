@@ -47,6 +47,26 @@ class ProgramClock(Protocol):
     async def sleep(self, seconds: float) -> None: ...
 
 
+class NetworkView(Protocol):
+    """What a program may learn of its container's networks; ``mockd.engine.dns`` makes it.
+
+    The emulation sends no packet: names and reachability come from the engine's state.
+    """
+
+    @property
+    def embedded_dns(self) -> bool:
+        """Whether Docker's embedded DNS server (127.0.0.11) answers in this container."""
+        ...
+
+    def resolve(self, name: str) -> list[str]:
+        """The embedded DNS's IPv4 answer for ``name`` ([]: NXDOMAIN, or no embedded DNS)."""
+        ...
+
+    def reachable(self, address: str) -> bool:
+        """Whether something at ``address`` answers this container's pings."""
+        ...
+
+
 @dataclass(frozen=True)
 class User:
     uid: int = 0
@@ -166,6 +186,7 @@ class ProgramContext:
     ppid: int = 0
     on_usage: Callable[[int, Usage], None] | None = None  # (pid, usage), for ``docker stats``
     umask: int = 0o022
+    network: NetworkView | None = None  # None: no network knowledge (/etc/hosts, literals)
 
     @property
     def tty_size(self) -> tuple[int, int]:

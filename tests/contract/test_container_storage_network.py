@@ -157,6 +157,18 @@ def test_read_only_rootfs_refuses_writes_outside_the_mounts(d: Backend) -> None:
     ]
 
 
+def test_tmpfs_mode_and_owner(d: Backend) -> None:
+    host = {
+        "Tmpfs": {"/t": "", "/u": "size=1m,mode=700,uid=5"},
+        "Mounts": [
+            {"Type": "tmpfs", "Target": "/m"},
+            {"Type": "tmpfs", "Target": "/n", "TmpfsOptions": {"Mode": 0o750}},
+        ],
+    }
+    _, out = run_to_end(d, ["stat", "-c", "%n %a %u", "/t", "/u", "/m", "/n"], HostConfig=host)
+    assert out == b"/t 1777 0\n/u 700 5\n/m 1777 0\n/n 750 0\n"
+
+
 def test_missing_mounts_bind_source_is_refused(d: Backend) -> None:
     missing = f"/tmp/{unique('csn-missing')}"
     body = {"Image": IMAGE, "Cmd": ["true"],
@@ -335,6 +347,38 @@ def test_resolv_conf_on_the_default_bridge_and_on_a_user_network(d: Backend) -> 
             "DnsOptions": ["ndots:2", "timeout:1"]}  # fmt: skip
     _, out = run_to_end(d, ["cat", "/etc/resolv.conf"], HostConfig=host)
     assert out == b"search x.example\nnameserver 127.0.0.11\noptions ndots:2 timeout:1\n"
+
+
+def test_joining_the_network_of_a_missing_or_stopped_container_fails_at_start(d: Backend) -> None:
+    cid = create(d, ["true"], HostConfig={"NetworkMode": "container:csn-nonexistent"})
+    reply = d.api("POST", f"{V}/containers/{cid}/start")
+    assert (reply.status_code, reply.json()["message"]) == (
+        404, "No such container: csn-nonexistent",
+    )  # fmt: skip
+    state = inspect(d, cid)["State"]
+    assert (state["Status"], state["ExitCode"]) == ("created", 128)
+    assert state["Error"] == "No such container: csn-nonexistent"
+    owner = create(d, ["true"])
+    joiner = create(d, ["true"], HostConfig={"NetworkMode": f"container:{owner}"})
+    reply = d.api("POST", f"{V}/containers/{joiner}/start")
+    assert (reply.status_code, reply.json()["message"]) == (
+        409, f"cannot join network of a non running container: {owner}",
+    )  # fmt: skip
+
+
+def test_hostname_options_look_the_name_up_in_etc_hosts(d: Backend) -> None:
+    script = (
+        "hostname; hostname -f; hostname -s; hostname -d; hostname -i; hostname -i -s;"
+        " tail -n 1 /etc/hosts | cut -f 1"  # the container's own line, which the runtime adds
+    )
+    _, out = run_to_end(d, ["sh", "-c", script], Hostname="hh.example.com")
+    *lines, address = out.decode().splitlines()
+    assert lines == ["hh.example.com", "hh.example.com", "hh", "example.com", address, "hh"]
+    cid = create(d, ["hostname", "-i"], Hostname="hh", HostConfig={"NetworkMode": "none"})
+    call(d, "POST", f"/containers/{cid}/start")
+    assert call(d, "POST", f"/containers/{cid}/wait", 200)["StatusCode"] == 1
+    logs = d.api("GET", f"{V}/containers/{cid}/logs?stderr=1").content
+    assert logs.endswith(b"hostname: hh: Host name lookup failure\n")
 
 
 def test_host_mode_discards_published_ports_with_a_warning(d: Backend) -> None:

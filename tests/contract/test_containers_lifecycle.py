@@ -158,6 +158,27 @@ def _events_of(d: Backend, cid: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in reply.text.splitlines() if line]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "message"),
+    [
+        ("POST", "/kill", "Cannot kill container: {ref}: No such container: {ref}"),
+        ("POST", "/stop", "No such container: {ref}"),
+        ("POST", "/restart", "No such container: {ref}"),
+        ("POST", "/pause", "No such container: {ref}"),
+        ("POST", "/start", "No such container: {ref}"),
+        ("POST", "/rename?name=x", "No such container: {ref}"),
+        ("DELETE", "", "No such container: {ref}"),
+        ("GET", "/json", "No such container: {ref}"),
+    ],
+)
+def test_operations_on_a_missing_container(
+    d: Backend, method: str, path: str, message: str
+) -> None:
+    ref = unique("missing")
+    reply = d.api(method, f"/containers/{ref}{path}")
+    assert (reply.status_code, reply.json()["message"]) == (404, message.format(ref=ref))
+
+
 def test_name_conflict_and_rename(d: Backend) -> None:
     name = unique("named")
     cid = create(d, ["true"], name=name)

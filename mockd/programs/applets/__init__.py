@@ -11,6 +11,7 @@ from mockd.programs.applets import (
     awk,
     files,
     misc,
+    network,
     ownership,
     process,
     system,
@@ -57,6 +58,8 @@ APPLETS: dict[str, Applet] = {
     "nl": misc.nl, "paste": misc.paste, "cmp": misc.cmp, "od": misc.od,
     "sha512sum": misc.sha512sum, "pidof": misc.pidof, "killall": misc.killall,
     "pgrep": misc.pgrep, "pkill": misc.pkill,
+    # network
+    "nslookup": network.nslookup, "ping": network.ping,
 }  # fmt: skip
 
 _SHELLS = frozenset({"sh", "ash"})

@@ -7,6 +7,7 @@ import time
 from mockd.programs.api import ProgramContext
 from mockd.programs.applets import formatting
 from mockd.programs.applets._common import error, names_by_id, parse_flags
+from mockd.programs.applets.network import hosts_entry
 
 KERNEL_RELEASE = "5.15.0-mockd"
 KERNEL_VERSION = "#1 SMP PREEMPT_DYNAMIC"
@@ -53,8 +54,25 @@ async def whoami(ctx: ProgramContext) -> int:
 
 async def hostname(ctx: ProgramContext) -> int:
     flags, _, _ = parse_flags(ctx.argv[1:], "sfdi")
-    name = ctx.hostname.split(".")[0] if "s" in flags else ctx.hostname
-    await ctx.stdout.write((name + "\n").encode())
+    if not flags:
+        await ctx.stdout.write((ctx.hostname + "\n").encode())
+        return 0
+    # -d -f -i -s look the name up (gethostbyname: /etc/hosts here, where the runtime
+    # writes the container's own line) and print one thing, the first of f, s, d, i.
+    entry = hosts_entry(ctx, ctx.hostname)
+    if entry is None:
+        await error(ctx, f"{ctx.hostname}: Host name lookup failure")
+        return 1
+    address, canonical = entry
+    if "f" in flags:
+        out = canonical + "\n"
+    elif "s" in flags:
+        out = canonical.split(".")[0] + "\n"
+    elif "d" in flags:
+        out = canonical.split(".", 1)[1] + "\n" if "." in canonical else ""
+    else:
+        out = address + "\n"
+    await ctx.stdout.write(out.encode())
     return 0
 
 
