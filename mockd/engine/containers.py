@@ -105,6 +105,7 @@ from mockd.fs.api import FileSystem
 from mockd.fs.archive import tar_of_view
 from mockd.fs.errors import TarSafetyError
 from mockd.programs.api import CommandNotFound, ExecError, NoSuchFile, User
+from mockd.programs.limits import container_limits
 from mockd.programs.process import ProcessInfo
 from mockd.programs.registry import ProgramRegistry, default_registry
 from mockd.programs.signals import SIGKILL, SIGTERM, signal_number
@@ -714,6 +715,7 @@ class ContainerStore:
             memory_limit=int(c.host_config.get("Memory") or 0),
             tty_size=c.console_size,
             network=ContainerNetwork(self, c.id),
+            limits=container_limits(c.host_config.get("Ulimits")),
         )
         env = c.env
         env.setdefault("HOSTNAME", c.hostname)

@@ -33,6 +33,7 @@ from mockd.engine.clock import Clock
 from mockd.engine.logs import MAX_LINE, LogStore, Stream
 from mockd.fs.api import FileSystem
 from mockd.programs.api import NetworkView, ProgramContext, Terminal, Usage, User
+from mockd.programs.limits import DEFAULT_LIMITS, Limits
 from mockd.programs.process import ProcessTable
 from mockd.programs.registry import ProgramRegistry, default_registry
 from mockd.programs.runner import Process, start_program
@@ -300,6 +301,7 @@ class ContainerProcess:
         memory_limit: int = 0,
         tty_size: tuple[int, int] | None = None,
         network: NetworkView | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.fs = fs
         self.clock = PausableClock(clock)
@@ -307,6 +309,7 @@ class ContainerProcess:
         self.pid = pid  # the host's PID of PID 1
         self.hostname = hostname
         self.network = network  # what nslookup and ping see (``mockd.engine.dns``)
+        self.limits = limits if limits is not None else DEFAULT_LIMITS  # HostConfig.Ulimits
         self.registry = registry if registry is not None else default_registry()
         self.processes = ProcessTable()
         self.stdin = StdinWriter(None)
@@ -352,6 +355,7 @@ class ContainerProcess:
             registry=self.registry,
             on_usage=self._on_usage,
             network=self.network,
+            limits=self.limits,
         )
 
     def start(

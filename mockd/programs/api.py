@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mockd.fs.api import FileSystem
+from mockd.programs.limits import DEFAULT_LIMITS, Limits
 from mockd.programs.process import ProcessTable
 from mockd.programs.signals import Signals
 from mockd.programs.streams import EmptyInput, InputStream, NullOutput, OutputStream
@@ -186,6 +187,7 @@ class ProgramContext:
     ppid: int = 0
     on_usage: Callable[[int, Usage], None] | None = None  # (pid, usage), for ``docker stats``
     umask: int = 0o022
+    limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)  # replaced, never mutated
     network: NetworkView | None = None  # None: no network knowledge (/etc/hosts, literals)
 
     @property

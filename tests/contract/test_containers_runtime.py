@@ -129,3 +129,25 @@ def test_create_refuses_a_sub_millisecond_interval(docker: Backend) -> None:
     reply = docker.api("POST", f"{API}/containers/create", json=body)
     assert reply.status_code == 400
     assert reply.json()["message"] == "Interval in Healthcheck cannot be less than 1ms"
+
+
+def test_ulimits_as_the_shell_sees_them(docker: Backend) -> None:
+    client = docker.client()
+    script = (
+        "exec 2>&1; ulimit -n; ulimit -Hn; ulimit -u; ulimit -n 300; ulimit -n;"
+        " ulimit -n 2000; echo rc=$?; ulimit -n -u; ulimit -n abc; ulimit -z; true"
+    )
+    ulimits = [
+        {"Name": "nofile", "Soft": 512, "Hard": 1024},
+        {"Name": "nproc", "Soft": 100, "Hard": 100},
+    ]
+    out = client.containers.run("busybox", ["sh", "-c", script], ulimits=ulimits, remove=True)
+    assert isinstance(out, bytes)
+    assert out.decode().splitlines() == [
+        "512", "1024", "100", "300",
+        "sh: error setting limit: Operation not permitted", "rc=1",
+        "open files                      (-n) 300",
+        "max user processes              (-u) 100",
+        "sh: invalid number 'abc'",
+        "ulimit: invalid option -- 'z'",
+    ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from mockd.programs import limits
 from mockd.programs.applets import formatting
 from mockd.programs.shell.interpreter import (
     ExitShell,
@@ -414,6 +415,59 @@ async def _umask(shell: Shell, argv: list[str], io: FdTable) -> int:
     except ValueError:
         raise ShellError(f"Illegal mode: {argv[1]}", builtin="umask") from None
     return 0
+
+
+@builtin("ulimit")
+async def _ulimit(shell: Shell, argv: list[str], io: FdTable) -> int:
+    """ash's ulimit: show or set this shell's limits (-H hard, -S soft, both by default
+    when setting); raising a hard limit fails, as it does without CAP_SYS_RESOURCE."""
+    letters: list[str] = []
+    hard = soft = show_all = False
+    args = argv[1:]
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        for option in args.pop(0)[1:]:
+            if option == "H":
+                hard = True
+            elif option == "S":
+                soft = True
+            elif option == "a":
+                show_all = True
+            elif option in limits.BY_LETTER:
+                letters.append(option)
+            else:
+                await io.stderr.write(f"ulimit: invalid option -- '{option}'\n".encode())
+                return 1
+    resources = list(limits.RESOURCES) if show_all else [limits.BY_LETTER[x] for x in letters]
+    resources = resources or [limits.BY_LETTER["f"]]
+    current = shell.ctx.limits
+    if args and not show_all:
+        if args[0] != "unlimited" and not args[0].isdigit():
+            await io.stderr.write(f"{shell.arg0_for_errors}: invalid number '{args[0]}'\n".encode())
+            return 1
+        wanted = None if args[0] == "unlimited" else int(args[0]) << resources[-1].shift
+        old_soft, old_hard = current[resources[-1].letter]
+        new_soft = wanted if soft or not hard else old_soft
+        new_hard = wanted if hard or not soft else old_hard
+        if _above(new_hard, old_hard) or _above(new_soft, new_hard):
+            message = f"{shell.arg0_for_errors}: error setting limit: Operation not permitted\n"
+            await io.stderr.write(message.encode())
+            return 1
+        shell.ctx.limits = {**current, resources[-1].letter: (new_soft, new_hard)}
+        return 0
+    lines = []
+    for resource in resources:
+        value = current[resource.letter][1 if hard and not soft else 0]
+        shown = "unlimited" if value is None else str(value >> resource.shift)
+        if len(resources) == 1:
+            lines.append(shown)
+        else:
+            lines.append(f"{resource.description:<32}(-{resource.letter}) {shown}")
+    await io.stdout.write(("\n".join(lines) + "\n").encode())
+    return 0
+
+
+def _above(value: int | None, limit: int | None) -> bool:
+    return limit is not None and (value is None or value > limit)
 
 
 @builtin("kill")
