@@ -71,7 +71,7 @@ from mockd.engine.health import (
     validate_healthcheck,
 )
 from mockd.engine.ids import PrefixIndex, short_id
-from mockd.engine.images import ImageUser
+from mockd.engine.images import Image, ImageUser
 from mockd.engine.init_layer import InitLayers
 from mockd.engine.logs import LogStore
 from mockd.engine.mounts import (
@@ -85,6 +85,7 @@ from mockd.engine.mounts import (
     within_mount,
 )
 from mockd.engine.networks import Endpoint, EndpointSettings, Network
+from mockd.engine.platforms import Platform
 from mockd.engine.ports import PortAllocator, PortInUse, PortMap, summary_ports
 from mockd.engine.ps import PsProcess
 from mockd.engine.ps import top as ps_top
@@ -476,8 +477,10 @@ class ContainerStore:
         name: str = "",
         *,
         api_version: tuple[int, int] | None = None,
+        platform: Platform | None = None,
     ) -> tuple[Container, list[str]]:
-        """ContainerCreate: returns the container and dockerd's Warnings.
+        """ContainerCreate: returns the container and dockerd's Warnings; with
+        ``platform``, the image must be of it (dockerd's 404 otherwise).
 
         ``api_version`` is the request's (``None``: the daemon's own): some
         fields mean something only from a version on (``ConsoleSize``).
@@ -491,6 +494,8 @@ class ContainerStore:
         host = normalize_host_config(body.get("HostConfig"))
         validate_host_config(host, self._ncpu())
         image = self.images.get(image_ref)
+        if platform is not None:
+            _check_platform(image, image_ref, platform)
         config = merge_config(user_config, dict(image.container_config))
         argv = command_of(config)
         if stored_name and stored_name in self._names:
@@ -1429,3 +1434,14 @@ class ContainerStore:
             deleted.append(c.id)
         self.engine.events.publish("container", "prune", "", {"reclaimed": str(reclaimed)})
         return deleted, reclaimed
+
+
+def _check_platform(image: Image, ref: str, wanted: Platform) -> None:
+    actual = Platform(
+        str(image.config.get("os") or "linux"), str(image.config.get("architecture") or "")
+    )
+    if (wanted.os, wanted.architecture) != (actual.os, actual.architecture):
+        raise NotFound(
+            f"image with reference {ref} was found but does not match the specified platform: "
+            f"wanted {wanted.os}/{wanted.architecture}, actual: {actual.os}/{actual.architecture}"
+        )

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from mockd.handlers._params import filters, flag, integer, json_body, param
+from mockd.engine.platforms import parse_platform
+from mockd.handlers._params import filters, flag, integer, json_body, param, text
 from mockd.handlers.registry import operation
 from mockd.http import Reply, Request, Response, StreamResponse, json_response, no_content
 
@@ -27,9 +28,11 @@ def _version(req: Request, engine: Engine) -> tuple[int, int]:
 
 @operation("ContainerCreate")
 async def create(req: Request, engine: Engine) -> Reply:
+    platform = text(req, "platform")
     container, warnings = engine.containers.create(
-        json_body(req), str(param(req, "name") or ""), api_version=_version(req, engine)
-    )
+        json_body(req), str(param(req, "name") or ""), api_version=_version(req, engine),
+        platform=parse_platform(platform) if platform else None,
+    )  # fmt: skip
     return json_response({"Id": container.id, "Warnings": warnings}, status=201)
 
 

@@ -22,6 +22,7 @@ from mockd.engine.commit import commit_container
 from mockd.engine.image_archive import plan_save, read_archive, save_stream, store_loaded
 from mockd.engine.image_import import change_lines, import_image
 from mockd.engine.images import Image, ImageStore, images_of
+from mockd.engine.platforms import parse_platform
 from mockd.engine.references import DEFAULT_DOMAIN, Reference, parse_normalized
 from mockd.errors import DaemonError, InvalidParameter, NotFound, NotImplementedError_
 from mockd.handlers._params import flag, text
@@ -90,8 +91,8 @@ def _platform(req: Request) -> tuple[str, str, str]:
     platform = text(req, "platform")
     if not platform:
         return "linux", catalog.host_arch(), ""
-    parts = platform.split("/")
-    return parts[0], parts[1] if len(parts) > 1 else catalog.host_arch(), "/".join(parts[2:])
+    parsed = parse_platform(platform)  # dockerd's 400 for one it cannot read
+    return parsed.os, parsed.architecture, parsed.variant
 
 
 # -- save and load ----------------------------------------------------------------------
@@ -181,9 +182,7 @@ async def _registry_pull(req: Request, engine: Engine, ref: Reference) -> Reply:
     except BaseException:
         client.close()
         raise
-    return StreamResponse(
-        _pull_stream(store, client, ref, [ref], _platform(req), first=resolved)
-    )
+    return StreamResponse(_pull_stream(store, client, ref, [ref], _platform(req), first=resolved))
 
 
 async def _registry_pull_all(req: Request, engine: Engine, ref: Reference) -> Reply:

@@ -179,6 +179,26 @@ def test_operations_on_a_missing_container(
     assert (reply.status_code, reply.json()["message"]) == (404, message.format(ref=ref))
 
 
+def test_create_for_a_platform(d: Backend) -> None:
+    image = d.api("GET", f"/images/{IMAGE}/json").json()
+    own = f"{image['Os']}/{image['Architecture']}"
+    body = {"Image": IMAGE, "Cmd": ["true"]}
+    for platform in (own, image["Os"], image["Architecture"]):
+        reply = d.api("POST", "/containers/create", params={"platform": platform}, json=body)
+        assert reply.status_code == 201, (platform, reply.text)
+        d.track("container", reply.json()["Id"])
+    reply = d.api("POST", "/containers/create", params={"platform": "linux/s390x"}, json=body)
+    assert (reply.status_code, reply.json()["message"]) == (
+        404,
+        f"image with reference {IMAGE} was found but does not match the specified platform:"
+        f" wanted linux/s390x, actual: {own}",
+    )
+    reply = d.api("POST", "/containers/create", params={"platform": "bogus"}, json=body)
+    assert (reply.status_code, reply.json()["message"]) == (
+        400, '"bogus": unknown operating system or architecture: invalid argument',
+    )  # fmt: skip
+
+
 def test_name_conflict_and_rename(d: Backend) -> None:
     name = unique("named")
     cid = create(d, ["true"], name=name)
