@@ -39,7 +39,9 @@ import asyncio
 import contextlib
 import io
 import operator
+import os
 import shlex
+import socket
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -509,11 +511,18 @@ class ContainerStore:
         warnings: list[str] = []
         if host.get("NetworkMode") == "host" and host.get("PortBindings"):
             warnings.append("Published ports are discarded when using host network mode")
+        if host.get("OomKillDisable") and not host.get("Memory"):
+            warnings.append(
+                "OOM killer is disabled for the container, but no memory limit is set, "
+                "this can result in the system running out of resources."
+            )
         cid = self.engine.ids.new_id()
         if not stored_name:
             stored_name = self._generate_name()
         if not config.get("Hostname"):
-            config["Hostname"] = short_id(cid)
+            # A container on the host's network takes the host's name (dockerd, at create).
+            host_network = host.get("NetworkMode") == "host"
+            config["Hostname"] = socket.gethostname() if host_network else short_id(cid)
         image_view = image.rootfs_view()
         container = Container(
             id=cid,
@@ -703,6 +712,7 @@ class ContainerStore:
             raise
         self._write_etc_files(c)
         try:
+            _check_devices(c.host_config.get("Devices") or [])  # the OCI spec reads them
             user = self._user(c)
         except SystemError_ as err:  # 500, the container stays as it was, as dockerd
             self._release_network(c)
@@ -715,7 +725,9 @@ class ContainerStore:
             clock=self.clock,
             output=c.output,
             pid=pid,
-            hostname=c.hostname,
+            # With the host's UTS namespace its processes see the host's name; the
+            # container's /etc/hostname stays its own.
+            hostname=socket.gethostname() if c.host_config.get("UTSMode") == "host" else c.hostname,
             registry=self.registry,
             memory_limit=int(c.host_config.get("Memory") or 0),
             tty_size=c.console_size,
@@ -1445,3 +1457,14 @@ def _check_platform(image: Image, ref: str, wanted: Platform) -> None:
             f"image with reference {ref} was found but does not match the specified platform: "
             f"wanted {wanted.os}/{wanted.architecture}, actual: {actual.os}/{actual.architecture}"
         )
+
+
+def _check_devices(devices: list[dict[str, Any]]) -> None:
+    """dockerd reads each mapped device on the host when it makes the spec, at start."""
+    for device in devices:
+        path = str(device.get("PathOnHost") or "")
+        if not os.path.exists(path):
+            raise SystemError_(
+                f'error gathering device information while adding custom device "{path}": '
+                "no such file or directory"
+            )

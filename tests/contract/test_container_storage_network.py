@@ -381,6 +381,39 @@ def test_hostname_options_look_the_name_up_in_etc_hosts(d: Backend) -> None:
     assert logs.endswith(b"hostname: hh: Host name lookup failure\n")
 
 
+def test_host_network_and_uts_take_the_hosts_name(d: Backend) -> None:
+    # On the host's network the container is named as the host; with the host's UTS
+    # namespace only its processes are (its /etc/hostname stays its own).
+    script = ["sh", "-c", "hostname; cat /etc/hostname"]
+    _, on_host_network = run_to_end(d, script, HostConfig={"NetworkMode": "host"})
+    cid, uts = run_to_end(d, script, HostConfig={"UTSMode": "host"})
+    host_name = on_host_network.decode().splitlines()[0]
+    assert on_host_network.decode().splitlines() == [host_name, host_name]
+    assert uts.decode().splitlines() == [host_name, cid[:12]]
+
+
+def test_create_warning_and_a_missing_device_at_start(d: Backend) -> None:
+    body = {"Image": IMAGE, "Cmd": ["true"], "HostConfig": {"OomKillDisable": True}}
+    reply = d.api("POST", f"{V}/containers/create", json=body)
+    assert reply.status_code == 201, reply.text
+    d.track("container", reply.json()["Id"])
+    assert reply.json()["Warnings"] == [
+        "OOM killer is disabled for the container, but no memory limit is set, "
+        "this can result in the system running out of resources."
+    ]
+    device = {"PathOnHost": "/dev/csn-nonexistent", "PathInContainer": "/dev/x",
+              "CgroupPermissions": "rwm"}  # fmt: skip
+    cid = create(d, ["true"], HostConfig={"Devices": [device]})  # read at start, not create
+    reply = d.api("POST", f"{V}/containers/{cid}/start")
+    message = (
+        "error gathering device information while adding custom device "
+        '"/dev/csn-nonexistent": no such file or directory'
+    )
+    assert (reply.status_code, reply.json()["message"]) == (500, message)
+    state = inspect(d, cid)["State"]
+    assert (state["Status"], state["ExitCode"], state["Error"]) == ("created", 128, message)
+
+
 def test_host_mode_discards_published_ports_with_a_warning(d: Backend) -> None:
     body = {"Image": IMAGE, "Cmd": ["true"],
             "HostConfig": {"NetworkMode": "host", "PortBindings": {"80/tcp": [{"HostPort": ""}]}}}  # fmt: skip
