@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import platform
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
 from mockd.engine.clock import NANOS
+from mockd.engine.platforms import host_arch
 from mockd.engine.references import Reference, parse_normalized
 from mockd.fs.layer import Layer
 from mockd.fs.nodes import Node, new_dir
@@ -65,7 +65,6 @@ ALPINE_APPLET_DIR = {
 BUSYBOX_PROGRAM = "busybox"
 HELLO_PROGRAM = "hello"
 
-_GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 HELLO_TEXT = """
 Hello from Docker!
@@ -90,11 +89,6 @@ For more examples and ideas, visit:
  https://docs.docker.com/get-started/
 
 """
-
-
-def host_arch() -> str:
-    machine = platform.machine().lower()
-    return _GOARCH.get(machine, machine or "amd64")
 
 
 async def hello_main(ctx: ProgramContext) -> int:

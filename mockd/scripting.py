@@ -31,6 +31,7 @@ import msgspec
 from mockd import catalog
 from mockd.engine.clock import NANOS
 from mockd.engine.images import Image
+from mockd.engine.platforms import host_arch
 from mockd.engine.references import parse_normalized
 from mockd.filter_time import parse_rfc3339_ns
 from mockd.fs.layer import Layer
@@ -203,7 +204,7 @@ class ScriptedImages:
         history = [*(base_image.history if base_image else ())]
         history.append({"created": created, "created_by": f"mockd.scripting {familiar}"})
         document = {
-            "architecture": catalog.host_arch(),
+            "architecture": host_arch(),
             "config": config,
             "created": created,
             "history": history,

@@ -46,6 +46,7 @@ from mockd.builder.words import SubstitutionError, expand
 from mockd.engine.clock import rfc3339_nano
 from mockd.engine.containers import Container, containers_of
 from mockd.engine.images import Image, image_id_of, images_of
+from mockd.engine.platforms import host_arch
 from mockd.engine.references import DEFAULT_DOMAIN, Reference, parse_normalized
 from mockd.engine.system import ENGINE_VERSION
 from mockd.errors import DaemonError, InvalidParameter, NotFound, SystemError_
@@ -311,7 +312,7 @@ class Build:
         client = RegistryClient(named, auth, insecure_registries=insecure,
                                 metadata=metadata_of(self.engine))  # fmt: skip
         try:
-            resolved = client.resolve(("linux", catalog.host_arch(), ""))
+            resolved = client.resolve(("linux", host_arch(), ""))
             emit({"status": f"Pulling from {named.path}", "id": named.tag or named.digest})
             if self.images.get_by_id(str(resolved.manifest["config"]["digest"])) is not None:
                 return resolved, None
@@ -431,7 +432,7 @@ class Build:
         config = dict(stage.config)
         config["Image"] = stage.image_id
         config_bytes = image_json(
-            architecture=catalog.host_arch(),
+            architecture=host_arch(),
             config=config,
             container=container_id,
             container_config=container_config,

@@ -17,9 +17,9 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
-from mockd.catalog import host_arch
 from mockd.engine.clock import rfc3339_nano
 from mockd.engine.images import Image, ImageStore
+from mockd.engine.platforms import host_arch
 from mockd.errors import InvalidParameter
 from mockd.fs.errors import TarSafetyError
 from mockd.fs.tarread import TarLimits, layer_from_tar

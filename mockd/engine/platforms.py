@@ -7,9 +7,9 @@ is ``amd64``); anything unknown is dockerd's 400.
 
 from __future__ import annotations
 
+import platform
 from typing import Final, NamedTuple
 
-from mockd.catalog import host_arch
 from mockd.errors import InvalidParameter
 
 KNOWN_OS: Final = frozenset({
@@ -25,6 +25,12 @@ _ARCH_ALIASES: Final = {
     "i386": ("386", ""), "x86_64": ("amd64", ""), "x86-64": ("amd64", ""),
     "aarch64": ("arm64", ""), "armhf": ("arm", "v7"), "armel": ("arm", "v6"),
 }  # fmt: skip
+
+
+def host_arch() -> str:
+    """The host's architecture as Go names it (``amd64``, ``arm64``)."""
+    machine = platform.machine().lower()
+    return _ARCH_ALIASES.get(machine, (machine or "amd64", ""))[0]
 
 
 class Platform(NamedTuple):

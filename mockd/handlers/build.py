@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from mockd import catalog
+from mockd.engine.platforms import host_arch
 from mockd.engine.references import parse_normalized
 from mockd.errors import InvalidParameter, SystemError_
 from mockd.filters import parse_filters
@@ -68,9 +68,9 @@ def _tags(req: Request) -> list[str]:
 
 def _check_platform(platform: str) -> None:
     wanted = platform.strip().lower()
-    if wanted and wanted not in ("linux", f"linux/{catalog.host_arch()}"):
+    if wanted and wanted not in ("linux", f"linux/{host_arch()}"):
         raise InvalidParameter(
-            f'"{platform}": mockd builds only for its own platform (linux/{catalog.host_arch()})'
+            f'"{platform}": mockd builds only for its own platform (linux/{host_arch()})'
         )
 
 

@@ -22,7 +22,7 @@ from mockd.engine.commit import commit_container
 from mockd.engine.image_archive import plan_save, read_archive, save_stream, store_loaded
 from mockd.engine.image_import import change_lines, import_image
 from mockd.engine.images import Image, ImageStore, images_of
-from mockd.engine.platforms import parse_platform
+from mockd.engine.platforms import host_arch, parse_platform
 from mockd.engine.references import DEFAULT_DOMAIN, Reference, parse_normalized
 from mockd.errors import DaemonError, InvalidParameter, NotFound, NotImplementedError_
 from mockd.handlers._params import flag, text
@@ -90,7 +90,7 @@ def _client(req: Request, engine: Engine, ref: Reference) -> RegistryClient:
 def _platform(req: Request) -> tuple[str, str, str]:
     platform = text(req, "platform")
     if not platform:
-        return "linux", catalog.host_arch(), ""
+        return "linux", host_arch(), ""
     parsed = parse_platform(platform)  # dockerd's 400 for one it cannot read
     return parsed.os, parsed.architecture, parsed.variant
 
@@ -352,7 +352,7 @@ async def distribution_inspect(req: Request, engine: Engine) -> Reply:
                       "digest": item.digest, "size": len(item.manifest_bytes)}  # fmt: skip
         return json_response(
             {"Descriptor": descriptor,
-             "Platforms": [{"architecture": catalog.host_arch(), "os": "linux"}]}
+             "Platforms": [{"architecture": host_arch(), "os": "linux"}]}
         )  # fmt: skip
     client = _client(req, engine, ref)
     try:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mockd import catalog
+from mockd.engine.platforms import host_arch
 from mockd.fs.layer import union_of
 from mockd.programs.registry import MARKER_PREFIX
 
@@ -57,7 +58,7 @@ def test_config(repo: str, cmd: list[str]) -> None:
     assert config["config"]["Env"] == [
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     ]
-    assert config["os"] == "linux" and config["architecture"] == catalog.host_arch()
+    assert config["os"] == "linux" and config["architecture"] == host_arch()
     assert config["rootfs"]["diff_ids"] == [layer.diff_id for layer in item.layers]
     manifest = json.loads(item.manifest_bytes)
     assert manifest["config"]["digest"] == "sha256:" + hashlib.sha256(item.config_bytes).hexdigest()
