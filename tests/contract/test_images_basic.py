@@ -96,24 +96,40 @@ def test_delete_of_one_tag_untags_only(docker: Backend, busybox: str) -> None:
     assert docker.api("GET", f"{V}/images/{busybox}/json").status_code == 200
 
 
+def committed_image(docker: Backend, image: str, repo: str) -> str:
+    """A new image of this test's own (a commit of a container of ``image``), as ``repo:x``;
+    its ID. Shared images may have children other tests made."""
+    name = docker.track("container", f"{repo}-c")
+    reply = docker.api("POST", f"{V}/containers/create?name={name}", json={"Image": image})
+    assert reply.status_code == 201, reply.text
+    reply = docker.api("POST", f"{V}/commit?container={name}&repo={repo}&tag=x")
+    assert reply.status_code == 201, reply.text
+    docker.track("image", f"{repo}:x")
+    return str(reply.json()["Id"])
+
+
 def test_delete_by_id_referenced_by_two_repositories_conflicts(
     docker: Backend, busybox: str
 ) -> None:
     repo = unique_repo()
-    docker.api("POST", f"{V}/images/busybox/tag?repo={repo}&tag=x")
-    docker.track("image", f"{repo}:x")
-    # Two repositories: this rule comes before dependent children and containers.
-    reply = docker.api("DELETE", f"{V}/images/{busybox[7:19]}")
+    image = committed_image(docker, "busybox", repo)
+    docker.api("POST", f"{V}/images/{repo}:x/tag?repo={repo}-2&tag=x")
+    docker.track("image", f"{repo}-2:x")
+    reply = docker.api("DELETE", f"{V}/images/{image[7:19]}")
     assert reply.status_code == 409
-    message = reply.json()["message"]
-    if docker.is_real and "running container" in message:
-        # Someone else's container runs busybox there: a hard conflict, reported first.
-        assert message.startswith(f"conflict: unable to delete {busybox[7:19]} (cannot be forced)")
-        return
-    assert message == (
-        f"conflict: unable to delete {busybox[7:19]} (must be forced) - "
+    assert reply.json()["message"] == (
+        f"conflict: unable to delete {image[7:19]} (must be forced) - "
         "image is referenced in multiple repositories"
     )
+    # A dependent child is a hard conflict: reported before the repositories.
+    committed_image(docker, f"{repo}:x", f"{repo}-child")
+    reply = docker.api("DELETE", f"{V}/images/{image[7:19]}")
+    assert reply.status_code == 409
+    assert reply.json()["message"] == (
+        f"conflict: unable to delete {image[7:19]} (cannot be forced) - "
+        "image has dependent child images"
+    )
+    assert docker.api("GET", f"{V}/images/{image}/json").status_code == 200
 
 
 @pytest.mark.parametrize(
