@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from mockd.fs import ContainerFS, ExtractConflictError, MemoryFileSystem, paths
-from mockd.fs.api import FileKind, FileStat, FileSystem
+from mockd.fs.api import FileKind, FileStat, FileSystem, SpecialKind
 from mockd.fs.errors import fs_error
 from mockd.fs.union import Stack, UnionView, child_stack, stat_of
 from mockd.programs.devices import dev_tree, dev_until_start
@@ -152,6 +152,7 @@ class HostDirectory(_QueriesFromStat):
             uid=st.st_uid, gid=st.st_gid,
             link_target=os.readlink(host) if kind == "symlink" else "",
             rdev=(os.major(st.st_rdev), os.minor(st.st_rdev)) if kind in ("char", "block") else (0, 0),
+            nlink=st.st_nlink, inode=st.st_ino,
         )  # fmt: skip
 
     def listdir(self, path: str) -> list[str]:
@@ -227,6 +228,20 @@ class HostDirectory(_QueriesFromStat):
         # The target is stored as given; it is only ever resolved by _parts.
         with self._errors(path):
             os.symlink(target, self._host(path, follow_last=False))
+
+    def link(self, src: str, dst: str) -> None:
+        with self._errors(dst):
+            os.link(self._host(src, follow_last=False), self._host(dst, follow_last=False))
+
+    def mknod(
+        self, path: str, kind: SpecialKind, *, mode: int = 0o644, rdev: tuple[int, int] = (0, 0)
+    ) -> None:
+        if kind != "fifo":
+            # A device or socket node made in a host directory would be real on
+            # the host: refused, as a container without CAP_MKNOD is.
+            raise fs_error(errno.EPERM, path)
+        with self._errors(path):
+            os.mkfifo(self._host(path, follow_last=False), mode)
 
     def chmod(self, path: str, mode: int) -> None:
         with self._errors(path):
@@ -505,6 +520,19 @@ class MountTable(_QueriesFromStat):
     def symlink(self, target: str, path: str) -> None:
         fs, inner = self._writable(path, follow_last=False)
         fs.symlink(target, inner)
+
+    def link(self, src: str, dst: str) -> None:
+        src_fs, src_inner = self._writable(src, follow_last=False)
+        dst_fs, dst_inner = self._writable(dst, follow_last=False)
+        if src_fs is not dst_fs:
+            raise fs_error(errno.EXDEV, dst)  # as link(2) across mounts
+        src_fs.link(src_inner, dst_inner)
+
+    def mknod(
+        self, path: str, kind: SpecialKind, *, mode: int = 0o644, rdev: tuple[int, int] = (0, 0)
+    ) -> None:
+        fs, inner = self._writable(path, follow_last=False)
+        fs.mknod(inner, kind, mode=mode, rdev=rdev)
 
     def chmod(self, path: str, mode: int) -> None:
         fs, inner = self._writable(path)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 FileKind = Literal["file", "dir", "symlink", "hardlink", "char", "block", "fifo", "socket"]
+SpecialKind = Literal["char", "block", "fifo", "socket"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class FileStat:
     gid: int = 0
     link_target: str = ""  # for symlinks
     rdev: tuple[int, int] = (0, 0)  # for devices: (major, minor)
+    nlink: int = 1  # hardlinks (a directory on an overlay root shows 1, as overlayfs does)
+    inode: int = 0
 
 
 class FileSystem(Protocol):
@@ -59,6 +62,16 @@ class FileSystem(Protocol):
     def rename(self, src: str, dst: str) -> None: ...
 
     def symlink(self, target: str, path: str) -> None: ...
+
+    def link(self, src: str, dst: str) -> None:
+        """A hardlink: ``dst`` is ``src``'s file (EXDEV across filesystems, as link(2))."""
+        ...
+
+    def mknod(
+        self, path: str, kind: SpecialKind, *, mode: int = 0o644, rdev: tuple[int, int] = (0, 0)
+    ) -> None:
+        """A fifo, socket or device node."""
+        ...
 
     def readlink(self, path: str) -> str: ...
 

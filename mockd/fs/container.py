@@ -95,9 +95,12 @@ class ContainerFS(UnionView):
         parent.children[name] = node
         parent.mtime = self._clock()
 
-    def _delete(self, parent_parts: list[str], name: str) -> None:
+    def _delete(self, parent_parts: list[str], name: str, *, unlink: bool = True) -> None:
+        """Remove an entry (``unlink``: one link fewer to its file; not when it moved)."""
         parent = self._upper_dir(parent_parts)
-        parent.children.pop(name, None)
+        removed = parent.children.pop(name, None)
+        if unlink and removed is not None and not removed.is_dir and removed.links > 1:
+            removed.links -= 1
         if child_stack(self._stack_at(parent_parts), name):
             parent.children[name] = Node(kind="whiteout", mode=0)
         parent.mtime = self._clock()
@@ -211,7 +214,7 @@ class ContainerFS(UnionView):
         if replaced:
             self._delete(dst_parts, dst_name)
         self._create(dst_parts, dst_name, node)
-        self._delete(src_parts, src_name)
+        self._delete(src_parts, src_name, unlink=node is not upper_src)
 
     def symlink(self, target: str, path: str) -> None:
         parts, parent, name = self._resolve_parent(path)
@@ -234,6 +237,7 @@ class ContainerFS(UnionView):
             raise fs_error(errno.EEXIST, dst)
         node = self._copy_up([*src_parts, src_name])
         self._create(parts, name, node)
+        node.links += 1
 
     def _change(self, path: str) -> Node:
         parts, _ = self._resolve(path, follow_last=True)

@@ -9,6 +9,8 @@ a ``whiteout`` node hides the same name in lower layers, and a directory with
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +34,7 @@ class Node:
     xattrs: dict[str, bytes] = field(default_factory=dict)
     children: dict[str, Node] = field(default_factory=dict)  # directories
     opaque: bool = False  # directories inside a layer
+    links: int = 1  # directory entries holding this node (a file's hardlinks)
 
     @property
     def is_dir(self) -> bool:
@@ -62,6 +65,19 @@ class Node:
         )
 
 
+_inodes: weakref.WeakKeyDictionary[Node, int] = weakref.WeakKeyDictionary()
+_next_inode = itertools.count(2)  # as on ext4, 1 is never a file's and 2 is the root's
+
+
+def inode_of(node: Node) -> int:
+    """A number for ``node`` as long as it lives (given when first asked: nodes are many,
+    and few are ever stat'ed for it)."""
+    number = _inodes.get(node)
+    if number is None:
+        number = _inodes[node] = next(_next_inode)
+    return number
+
+
 def new_dir(mode: int = 0o755, mtime: float = 0.0, uid: int = 0, gid: int = 0) -> Node:
     return Node(kind="dir", mode=mode, mtime=mtime, uid=uid, gid=gid)
 
@@ -77,7 +93,7 @@ def deep_copy(node: Node, memo: dict[int, Node] | None = None) -> Node:
     if seen is not None:
         return seen
     copy = node.copy_meta()
-    copy.opaque = node.opaque
+    copy.opaque, copy.links = node.opaque, node.links
     memo[id(node)] = copy
     for name, child in node.children.items():
         copy.children[name] = deep_copy(child, memo)

@@ -469,6 +469,7 @@ class _TreeBuilder:
                     f"hardlink {entry.path!r} -> {entry.link_to!r}: no such file in the archive"
                 )
             node = target
+            node.links += 1
         existing = parent.children.get(name)
         if existing is not None and existing.kind == "dir" and node.kind == "dir":
             existing.mode, existing.uid, existing.gid, existing.mtime = (

@@ -12,9 +12,9 @@ import errno
 from collections.abc import Iterator, Sequence
 
 from mockd.fs import paths
-from mockd.fs.api import FileStat
+from mockd.fs.api import FileStat, SpecialKind
 from mockd.fs.errors import fs_error, not_found
-from mockd.fs.nodes import Node
+from mockd.fs.nodes import Node, inode_of
 
 # Linux's limit on symlinks followed in one lookup (ELOOP beyond it).
 MAX_SYMLINKS = 40
@@ -80,6 +80,8 @@ def stat_of(node: Node, path: str) -> FileStat:
         gid=node.gid,
         link_target=node.target,
         rdev=node.rdev,
+        nlink=1 if node.is_dir else node.links,
+        inode=inode_of(node),
     )
 
 
@@ -256,6 +258,14 @@ class UnionView:
         raise self._readonly(dst)
 
     def symlink(self, target: str, path: str) -> None:
+        raise self._readonly(path)
+
+    def link(self, src: str, dst: str) -> None:
+        raise self._readonly(dst)
+
+    def mknod(
+        self, path: str, kind: SpecialKind, *, mode: int = 0o644, rdev: tuple[int, int] = (0, 0)
+    ) -> None:
         raise self._readonly(path)
 
     def chmod(self, path: str, mode: int) -> None:

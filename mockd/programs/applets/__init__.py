@@ -10,13 +10,16 @@ from mockd.programs.applets import (
     archive,
     awk,
     files,
+    filestat,
     misc,
     network,
     ownership,
     process,
+    shellutils,
     system,
     terminal,
     text,
+    textutils,
 )
 from mockd.programs.applets._common import Applet, error
 from mockd.programs.devices import DeviceWriteError, EndlessRead
@@ -32,7 +35,7 @@ APPLETS: dict[str, Applet] = {
     # files
     "ls": files.ls, "mkdir": files.mkdir, "rm": files.rm, "rmdir": files.rmdir,
     "touch": files.touch, "cp": files.cp, "mv": files.mv, "ln": files.ln, "chmod": files.chmod,
-    "stat": files.stat, "du": files.du, "df": files.df, "find": files.find,
+    "stat": filestat.stat, "mknod": filestat.mknod, "du": files.du, "df": files.df, "find": files.find,
     "mktemp": files.mktemp, "basename": files.basename, "dirname": files.dirname,
     "pwd": files.pwd, "which": files.which, "dd": files.dd,
     # processes
@@ -60,6 +63,15 @@ APPLETS: dict[str, Applet] = {
     "pgrep": misc.pgrep, "pkill": misc.pkill,
     # network
     "nslookup": network.nslookup, "ping": network.ping,
+    # shellutils and textutils (GNU grouped them so)
+    "mkfifo": shellutils.mkfifo, "sync": shellutils.sync, "truncate": shellutils.truncate,
+    "unlink": shellutils.unlink, "link": shellutils.link, "tty": shellutils.tty, "setsid": shellutils.setsid,
+    "groups": shellutils.groups, "logname": shellutils.logname, "hostid": shellutils.hostid, "time": shellutils.time_,
+    "run-parts": shellutils.run_parts, "getopt": shellutils.getopt, "shuf": textutils.shuf,
+    "factor": textutils.factor, "xxd": textutils.xxd, "strings": textutils.strings,
+    "diff": textutils.diff, "expand": textutils.expand, "unexpand": textutils.unexpand,
+    "dos2unix": textutils.dos2unix, "unix2dos": textutils.unix2dos, "crc32": textutils.crc32,
+    "uuencode": textutils.uuencode, "uudecode": textutils.uudecode,
 }  # fmt: skip
 
 _SHELLS = frozenset({"sh", "ash"})

@@ -7,7 +7,7 @@ import os
 import posixpath
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from mockd.programs.api import ProgramContext
+from mockd.programs.api import ExecError, ExecFormatError, PermissionDenied, ProgramContext
 from mockd.programs.opening import open_input
 from mockd.programs.streams import InputStream
 
@@ -39,6 +39,27 @@ def names_by_id(ctx: ProgramContext, path: str) -> dict[int, str]:
     return names
 
 
+def exec_reason(exc: ExecError) -> str:
+    """Why a command could not start, as execve's errno reads."""
+    if isinstance(exc, PermissionDenied):
+        return "Permission denied"
+    if isinstance(exc, ExecFormatError):
+        return "Exec format error"
+    return "No such file or directory"
+
+
+async def run_command(
+    ctx: ProgramContext, argv: list[str], *, env: dict[str, str] | None = None
+) -> int:
+    """Run a command to its end: its exit status, or busybox's complaint (127 or 126)."""
+    try:
+        child = await ctx.spawn(argv, env=env)
+    except ExecError as exc:
+        await error(ctx, f"can't execute '{argv[0]}': {exec_reason(exc)}")
+        return exc.exit_code
+    return await child.wait()
+
+
 def strerror(exc: OSError) -> str:
     if exc.errno is not None:
         return os.strerror(exc.errno)
@@ -50,13 +71,20 @@ def abspath(ctx: ProgramContext, path: str) -> str:
 
 
 def parse_flags(
-    args: list[str], flags: str, with_value: str = "", *, repeatable: str = ""
+    args: list[str],
+    flags: str,
+    with_value: str = "",
+    *,
+    repeatable: str = "",
+    options_first: bool = False,
 ) -> tuple[set[str], dict[str, str], list[str]]:
     """Short options as getopt does them: ``-la``, ``-n 5``, ``-n5``, ``--`` ends options.
 
     ``flags`` are letters without a value; ``with_value`` take one (the last
     one given wins, except for the ``repeatable`` letters, whose values are
     joined by newlines: ``sed -e A -e B``).  Unknown letters raise ``UsageError``.
+    ``options_first`` ends the options at the first operand (getopt's ``+``), for
+    applets that run a command: ``timeout 5 sh -c ...`` leaves ``-c`` to ``sh``.
     """
     seen: set[str] = set()
     values: dict[str, str] = {}
@@ -69,6 +97,9 @@ def parse_flags(
             break
         # A lone "-" and negative numbers are operands.
         if not arg.startswith("-") or arg == "-" or (arg[1].isdigit() and arg[1] not in flags):
+            if options_first:
+                rest.extend(args[i:])
+                break
             rest.append(arg)
             i += 1
             continue
@@ -165,11 +196,14 @@ async def parse_or_usage(
     with_value: str = "",
     *,
     args: list[str] | None = None,
+    options_first: bool = False,
 ) -> tuple[set[str], dict[str, str], list[str]] | None:
     """``parse_flags`` on the arguments (``args``, or argv's); None after busybox's complaint
     and usage text."""
     try:
-        return parse_flags(ctx.argv[1:] if args is None else args, flags, with_value)
+        return parse_flags(
+            ctx.argv[1:] if args is None else args, flags, with_value, options_first=options_first
+        )
     except UsageError as exc:
         await error(ctx, str(exc))
         await show_usage(ctx, usage)

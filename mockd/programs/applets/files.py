@@ -88,7 +88,7 @@ async def ls(ctx: ProgramContext) -> int:
         size = (
             f"{st.rdev[0]:4d},{st.rdev[1]:4d}" if st.kind in ("char", "block") else f"{st.size:9d}"
         )
-        return f"{mode_string(st)} {1:4d} {user:<8} {group:<8} {size} {_ls_time(st.mtime, now)} {shown}"
+        return f"{mode_string(st)} {st.nlink:4d} {user:<8} {group:<8} {size} {_ls_time(st.mtime, now)} {shown}"
 
     out: list[str] = [line(name, st) for name, st in sorted(files)]
     for index, (name, path) in enumerate(sorted(dirs)):
@@ -327,11 +327,7 @@ async def ln(ctx: ProgramContext) -> int:
         if "s" in flags:
             ctx.fs.symlink(target, path)
         else:
-            link_fn = getattr(ctx.fs, "link", None)
-            if link_fn is not None:
-                link_fn(abspath(ctx, target), path)
-            else:
-                ctx.fs.write_file(path, ctx.fs.read_file(abspath(ctx, target)))
+            ctx.fs.link(abspath(ctx, target), path)
     except OSError as exc:
         await error(ctx, f"{link}: {strerror(exc)}")
         return 1
@@ -349,7 +345,7 @@ async def chmod(ctx: ProgramContext) -> int:
         path = abspath(ctx, name)
         try:
             current = ctx.fs.stat(path).mode
-            ctx.fs.chmod(path, _apply_mode(spec, current))
+            ctx.fs.chmod(path, apply_mode(spec, current))
         except ValueError:
             await error(ctx, f"invalid mode '{spec}'")
             return 1
@@ -359,7 +355,7 @@ async def chmod(ctx: ProgramContext) -> int:
     return status
 
 
-def _apply_mode(spec: str, current: int) -> int:
+def apply_mode(spec: str, current: int) -> int:
     if spec.isdigit():
         return int(spec, 8)
     mode = current
@@ -391,62 +387,6 @@ def _apply_mode(spec: str, current: int) -> int:
         else:
             mode = (mode & ~mask) | bits
     return mode
-
-
-async def stat(ctx: ProgramContext) -> int:
-    flags, values, names = parse_flags(ctx.argv[1:], "Lt", "c")
-    status = 0
-    users = names_by_id(ctx, "/etc/passwd")
-    groups = names_by_id(ctx, "/etc/group")
-    for name in names:
-        try:
-            st = ctx.fs.stat(abspath(ctx, name), follow_symlinks="L" in flags)
-        except OSError as exc:
-            await error(ctx, f"can't stat '{name}': {strerror(exc)}")
-            status = 1
-            continue
-        if "c" in values:
-            text = (
-                values["c"]
-                .replace("%n", name)
-                .replace("%s", str(st.size))
-                .replace("%a", f"{st.mode:o}")
-                .replace("%A", mode_string(st))
-                .replace("%U", users.get(st.uid, str(st.uid)))
-                .replace("%u", str(st.uid))
-                .replace("%G", groups.get(st.gid, str(st.gid)))
-                .replace("%g", str(st.gid))
-                .replace("%Y", str(int(st.mtime)))
-                .replace("%F", _kind_name(st))
-                .replace("%t", f"{st.rdev[0]:x}")
-                .replace("%T", f"{st.rdev[1]:x}")
-            )
-            await ctx.stdout.write((text + "\n").encode())
-            continue
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(st.mtime))
-        fraction = f"{st.mtime % 1:.9f}"[1:]
-        shown = name + (f" -> {st.link_target}" if st.kind == "symlink" else "")
-        lines = [
-            f"  File: {shown}",
-            f"  Size: {st.size:<10d}\tBlocks: {(st.size + 511) // 512:<10d} IO Block: 4096   {_kind_name(st)}",
-            f"Access: ({st.mode:04o}/{mode_string(st)})  Uid: ({st.uid:5d}/{users.get(st.uid, 'UNKNOWN'):>8})   Gid: ({st.gid:5d}/{groups.get(st.gid, 'UNKNOWN'):>8})",
-            f"Modify: {stamp}{fraction} +0000",
-        ]
-        await ctx.stdout.write(("\n".join(lines) + "\n").encode())
-    return status
-
-
-def _kind_name(st: FileStat) -> str:
-    return {
-        "file": "regular file",
-        "hardlink": "regular file",
-        "dir": "directory",
-        "symlink": "symbolic link",
-        "char": "character special file",
-        "block": "block special file",
-        "fifo": "fifo",
-        "socket": "socket",
-    }.get(st.kind, "regular file")
 
 
 def _walk(ctx: ProgramContext, path: str) -> list[tuple[str, FileStat]]:

@@ -12,6 +12,7 @@ from mockd.programs.api import ExecError, ProgramContext
 from mockd.programs.applets._common import (
     abspath,
     error,
+    exec_reason,
     inputs,
     parse_or_usage,
     read_input,
@@ -33,7 +34,7 @@ def _seconds(text: str) -> float | None:
 async def timeout(ctx: ProgramContext) -> int:
     """busybox's timeout: the program runs; after SECS it gets SIG (and KILL after -k)."""
     usage = "[-s SIG] [-k KILL_SECS] SECS PROG ARGS"
-    parsed = await parse_or_usage(ctx, usage, "", "sk")
+    parsed = await parse_or_usage(ctx, usage, "", "sk", options_first=True)
     if parsed is None:
         return 1
     _, values, args = parsed
@@ -52,7 +53,7 @@ async def timeout(ctx: ProgramContext) -> int:
     try:
         child = await ctx.spawn(args[1:])
     except ExecError as exc:
-        await error(ctx, f"can't execute '{args[1]}': No such file or directory")
+        await error(ctx, f"can't execute '{args[1]}': {exec_reason(exc)}")
         return exc.exit_code
     waiting = asyncio.ensure_future(child.wait())
     timer = asyncio.ensure_future(ctx.clock.sleep(limit))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from mockd.programs.api import ExecError, ProgramContext
-from mockd.programs.applets._common import error
+from mockd.programs.applets._common import error, exec_reason, run_command
 from mockd.programs.applets.formatting import Outcome
 from mockd.programs.process import ProcessInfo, ProcessTable
 from mockd.programs.signals import SIGTERM, signal_name, signal_number
@@ -247,12 +247,7 @@ async def env(ctx: ProgramContext) -> int:
     if not args:
         await ctx.stdout.write("".join(f"{k}={v}\n" for k, v in environment.items()).encode())
         return 0
-    try:
-        process = await ctx.spawn(args, env=environment)
-    except ExecError as exc:
-        await error(ctx, f"can't execute '{args[0]}': No such file or directory")
-        return exc.exit_code
-    return await process.wait()
+    return await run_command(ctx, args, env=environment)
 
 
 async def printenv(ctx: ProgramContext) -> int:
@@ -288,7 +283,7 @@ async def xargs(ctx: ProgramContext) -> int:
         try:
             process = await ctx.spawn([*command, *batch])
         except ExecError as exc:
-            await error(ctx, f"{command[0]}: No such file or directory")
+            await error(ctx, f"{command[0]}: {exec_reason(exc)}")
             return exc.exit_code
         code = await process.wait()
         if code:

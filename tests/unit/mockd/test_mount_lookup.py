@@ -12,6 +12,7 @@ a file mounted from a directory's entry, a host directory, and ``/dev``.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import itertools
 import os
@@ -81,11 +82,7 @@ def reference_resolve(table: MountTable, path: str, *, follow_last: bool) -> str
 
 def reference_stat(table: MountTable, path: str, *, follow: bool) -> FileStat:
     fs, inner = reference_owner(table, reference_resolve(table, path, follow_last=follow))
-    st = fs.stat(inner, follow_symlinks=False)
-    return FileStat(
-        path=path, kind=st.kind, mode=st.mode, size=st.size, mtime=st.mtime, uid=st.uid,
-        gid=st.gid, link_target=st.link_target, rdev=st.rdev,
-    )  # fmt: skip
+    return dataclasses.replace(fs.stat(inner, follow_symlinks=False), path=path)
 
 
 def outcome(call: Callable[..., object], *args: object, **kwargs: object) -> object:
