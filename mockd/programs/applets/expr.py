@@ -5,6 +5,22 @@ from __future__ import annotations
 import re
 
 
+def _anchored_match(string: str, pattern: str) -> str:
+    """``STRING : REGEX``: the length matched from the start, or the first group."""
+    m = re.match(pattern.replace("\\(", "(").replace("\\)", ")"), string)
+    if m is None:
+        return "" if "\\(" in pattern else "0"
+    if m.groups():
+        return m.group(1) or ""
+    return str(m.end())
+
+
+def _lenient_int(text: str) -> int:
+    """A number as strtoll reads it for substr: its leading digits, else 0."""
+    found = re.match(r"\s*[-+]?\d+", text)
+    return int(found.group()) if found else 0
+
+
 class ExprError(Exception):
     pass
 
@@ -106,14 +122,7 @@ class _Parser:
         left = self.primary()
         while self.peek() == ":":
             self.take()
-            pattern = self.primary()
-            m = re.match(pattern.replace("\\(", "(").replace("\\)", ")"), left)
-            if m is None:
-                left = "" if "\\(" in pattern else "0"
-            elif m.groups():
-                left = m.group(1) or ""
-            else:
-                left = str(m.end())
+            left = _anchored_match(left, self.primary())
         return left
 
     def primary(self) -> str:
@@ -125,6 +134,19 @@ class _Parser:
             return value
         if tok == "length":
             return str(len(self.take()))
+        if tok == "match":
+            string = self.primary()
+            return _anchored_match(string, self.primary())
+        if tok == "substr":
+            string, start, length = self.primary(), self.primary(), self.primary()
+            first, count = _lenient_int(start), _lenient_int(length)
+            if first <= 0 or count <= 0 or first > len(string):
+                return ""
+            return string[first - 1 : first - 1 + count]
+        if tok == "index":
+            string, chars = self.primary(), self.primary()
+            found = [i for i, ch in enumerate(string, 1) if ch in chars]
+            return str(found[0] if found else 0)
         return tok
 
     def num(self, value: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 
 from mockd.programs import limits
@@ -194,6 +195,79 @@ def _int_arg(argv: list[str], default: int, name: str) -> int:
         raise ShellError(f"Illegal number: {argv[1]}", builtin=name) from None
 
 
+@builtin("getopts")
+async def _getopts(shell: Shell, argv: list[str], io: FdTable) -> int:
+    """ash's getopts: one option per call; OPTIND and OPTARG as ash sets them (its
+    messages without the shell's prefix, or none when OPTSTRING starts with ``:``)."""
+    if len(argv) < 3:
+        raise ShellError("usage: getopts optstring var [arg]", builtin="getopts")
+    spec, name = argv[1], argv[2]
+    words = argv[3:] if len(argv) > 3 else shell.positional
+    silent = spec.startswith(":")
+    optind_text = shell.get_var("OPTIND") or "1"
+    seen, offset = shell.getopts_place
+    if optind_text != seen:
+        offset = 0  # the script set OPTIND itself: start that word afresh
+    index = int(optind_text) if optind_text.isdigit() and int(optind_text) > 0 else 1
+    if offset:
+        index -= 1  # inside a bundle (-abc), OPTIND already names the next word
+
+    def finish(letter: str, next_index: int, next_offset: int, optarg: str | None) -> None:
+        shell.set_var(name, letter)
+        if optarg is None:
+            shell.unset_var("OPTARG")
+        else:
+            shell.set_var("OPTARG", optarg)
+        shell.set_var("OPTIND", str(next_index))
+        shell.getopts_place = (str(next_index), next_offset)
+
+    word = words[index - 1] if index - 1 < len(words) else ""
+    if offset == 0:
+        if not word.startswith("-") or word == "-":
+            finish("?", index, 0, None)
+            return 1
+        if word == "--":
+            finish("?", index + 1, 0, None)
+            return 1
+        offset = 1
+    letter = word[offset]
+    offset += 1
+    at_end = offset >= len(word)
+    after = (index + 1, 0 if at_end else offset)
+    where = spec.find(letter) if letter != ":" else -1
+    if where < 0:
+        if silent:
+            finish("?", *after, letter)
+        else:
+            await io.stderr.write(f"Illegal option -{letter}\n".encode())
+            finish("?", *after, None)
+        return 0
+    if where + 1 < len(spec) and spec[where + 1] == ":":
+        if not at_end:
+            finish(letter, index + 1, 0, word[offset:])
+        elif index < len(words):
+            finish(letter, index + 2, 0, words[index])
+        elif silent:
+            finish(":", index + 1, 0, letter)
+        else:
+            await io.stderr.write(f"No arg for -{letter} option\n".encode())
+            finish("?", index + 1, 0, None)
+        return 0
+    finish(letter, *after, "")
+    return 0
+
+
+@builtin("let")
+async def _let(shell: Shell, argv: list[str], io: FdTable) -> int:
+    """Each argument is an arithmetic expression; 1 when the last one is 0."""
+    if len(argv) < 2:
+        raise ShellError("expression expected", builtin="let")
+    value = 0
+    for expr in argv[1:]:
+        value = shell.arithmetic(expr)
+    return 0 if value else 1
+
+
 @builtin("exit")
 async def _exit(shell: Shell, argv: list[str], io: FdTable) -> int:
     raise ExitShell(_int_arg(argv, shell.status, "exit") & 0xFF)
@@ -230,8 +304,9 @@ async def _source(shell: Shell, argv: list[str], io: FdTable) -> int:
     path = argv[1]
     try:
         data = shell.ctx.fs.read_file(shell.abspath(path))
-    except OSError:
-        raise ShellError(f"can't open '{path}'", status=2, builtin=".") from None
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ShellError(f"can't open '{path}': {reason}", status=2, builtin=".") from None
     return await shell.eval_source(data.decode("utf-8", "surrogateescape"), io)
 
 
@@ -413,7 +488,7 @@ async def _umask(shell: Shell, argv: list[str], io: FdTable) -> int:
     try:
         shell.ctx.umask = int(argv[1], 8)
     except ValueError:
-        raise ShellError(f"Illegal mode: {argv[1]}", builtin="umask") from None
+        raise ShellError(f"illegal mode: {argv[1]}", builtin="umask") from None
     return 0
 
 

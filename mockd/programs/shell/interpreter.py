@@ -121,6 +121,8 @@ class Shell:
         self.vars["PPID"] = str(ctx.ppid)
         self.arg0 = arg0
         self.positional: list[str] = list(args or [])
+        # getopts' place inside a word of bundled options (-abc): (OPTIND it set, offset).
+        self.getopts_place: tuple[str, int] = ("1", 0)
         self.functions: dict[str, Node] = {}
         self.status = 0
         self.errexit = False
@@ -585,6 +587,11 @@ class Shell:
                 self.set_var(var, value)
             try:
                 return await self.run_builtin(builtin, argv, io)
+            except ShellError as exc:
+                # Only a special builtin's error ends the shell (ash's evalcommand):
+                # ``cd /nope || echo failed`` goes on.
+                await self.err(exc.message, io, builtin=exc.builtin)
+                return exc.status
             finally:
                 for var, old in saved.items():
                     if old is None:
@@ -924,6 +931,7 @@ _SPECIAL_BUILTINS = frozenset(
         "exec",
         "exit",
         "export",
+        "local",  # special in ash: its error ends the shell
         "readonly",
         "return",
         "set",
