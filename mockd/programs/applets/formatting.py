@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -174,16 +175,27 @@ class _TestError(Exception):
     pass
 
 
-def test(args: list[str], fs: FileSystem, cwd: str, *, bracket: bool) -> Outcome:
-    """``test EXPR`` / ``[ EXPR ]``: status 0 true, 1 false, 2 error."""
-    if bracket:
-        if not args or args[-1] != "]":
-            return Outcome(err=["missing ]"], status=2)
+def test(
+    args: list[str], fs: FileSystem, cwd: str, *, bracket: bool, double: bool = False
+) -> Outcome:
+    """``test EXPR`` / ``[ EXPR ]``: status 0 true, 1 false, 2 error.
+
+    ``double`` is ash's ``[[ EXPR ]]``: the same test on already split words, where
+    ``&&``/``||`` join and ``==``/``!=`` match a glob pattern and ``=~`` a regex.
+    """
+    closing = "]]" if double else "]"
+    if bracket or double:
+        if not args or args[-1] != closing:
+            return Outcome(err=[f"missing {closing}"], status=2)
         args = args[:-1]
+    if double:
+        args = [{"&&": "-a", "||": "-o"}.get(arg, arg) for arg in args]
     try:
-        value = _TestParser(args, fs, cwd).run()
+        value = _TestParser(args, fs, cwd, patterns=double).run()
     except _TestError as exc:
         return Outcome(err=[str(exc)], status=2)
+    except re.error:
+        return Outcome(status=2)  # ash's [[ =~ ]] with a bad regex: 2, silently
     return Outcome(status=0 if value else 1)
 
 
@@ -210,10 +222,14 @@ class _TestParser:
         "-nt",
         "-ot",
         "-ef",
+        "=~",
     )
 
-    def __init__(self, args: list[str], fs: FileSystem, cwd: str) -> None:
+    def __init__(
+        self, args: list[str], fs: FileSystem, cwd: str, *, patterns: bool = False
+    ) -> None:
         self.args, self.fs, self.cwd, self.i = args, fs, cwd, 0
+        self.patterns = patterns  # [[ ]]: == and != match globs, =~ regexes
 
     def run(self) -> bool:
         if not self.args:
@@ -280,7 +296,12 @@ class _TestParser:
             raise _TestError(f"{text}: bad number") from None
 
     def binary(self, left: str, op: str, right: str) -> bool:
+        if op == "=~" and not self.patterns:
+            raise _TestError(f"{op}: unknown operand")
+        if self.patterns and op in ("=", "==", "!="):
+            return fnmatch.fnmatchcase(left, right) == (op != "!=")
         ops: dict[str, Callable[[], bool]] = {
+            "=~": lambda: re.search(right, left) is not None,
             "=": lambda: left == right,
             "==": lambda: left == right,
             "!=": lambda: left != right,

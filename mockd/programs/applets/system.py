@@ -144,8 +144,10 @@ async def date(ctx: ProgramContext) -> int:
 
 
 async def test(ctx: ProgramContext) -> int:
-    bracket = ctx.argv[0].rsplit("/", 1)[-1] == "["
-    outcome = formatting.test(ctx.argv[1:], ctx.fs, ctx.cwd, bracket=bracket)
+    name = ctx.argv[0].rsplit("/", 1)[-1]
+    outcome = formatting.test(
+        ctx.argv[1:], ctx.fs, ctx.cwd, bracket=name == "[", double=name == "[["
+    )
     for message in outcome.err:
         await error(ctx, message)
     return outcome.status

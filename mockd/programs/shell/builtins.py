@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from mockd.programs import limits
 from mockd.programs.applets import formatting
+from mockd.programs.shell import options as shell_options
 from mockd.programs.shell.interpreter import (
     ExitShell,
     LoopControl,
@@ -60,9 +61,11 @@ async def _printf(shell: Shell, argv: list[str], io: FdTable) -> int:
     return await _report(shell, io, "printf", formatting.printf(argv[1:]))
 
 
-@builtin("test", "[")
+@builtin("test", "[", "[[")
 async def _test(shell: Shell, argv: list[str], io: FdTable) -> int:
-    outcome = formatting.test(argv[1:], shell.ctx.fs, shell.cwd, bracket=argv[0] == "[")
+    outcome = formatting.test(
+        argv[1:], shell.ctx.fs, shell.cwd, bracket=argv[0] == "[", double=argv[0] == "[["
+    )
     for message in outcome.err:
         await io.stderr.write(f"{shell.arg0_for_errors}: {message}\n".encode())
     return outcome.status
@@ -157,19 +160,24 @@ async def _set(shell: Shell, argv: list[str], io: FdTable) -> int:
             return 0
         if arg[:1] in "-+" and len(arg) > 1:
             on = arg[0] == "-"
-            if arg[1:] == "o" and len(args) > 1:
+            if arg[1:] == "o":
+                if len(args) == 1:  # set -o lists the options, set +o as commands
+                    listed = shell_options.listing if on else shell_options.as_commands
+                    await io.stdout.write(listed(shell.options).encode())
+                    return 0
                 option = args[1]
+                if option not in shell_options.NAMES:
+                    # ash reports it and goes on, unlike an unknown letter.
+                    await shell.err(f"illegal option {arg} {option}", io, builtin="set")
+                    return 1
+                shell.set_option(option, on)
                 args = args[2:]
-                if option == "errexit":
-                    shell.errexit = on
-                elif option == "xtrace":
-                    shell.xtrace = on
                 continue
-            for flag in arg[1:]:
-                if flag == "e":
-                    shell.errexit = on
-                elif flag == "x":
-                    shell.xtrace = on
+            for letter in arg[1:]:
+                name = shell_options.BY_LETTER.get(letter)
+                if name is None:
+                    raise ShellError(f"illegal option {arg[0]}{letter}", builtin="set")
+                shell.set_option(name, on)
             args = args[1:]
             continue
         shell.positional = list(args)

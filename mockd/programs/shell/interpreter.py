@@ -26,6 +26,7 @@ from mockd.programs.api import (
 from mockd.programs.devices import DeviceWriteError
 from mockd.programs.opening import open_input, open_output
 from mockd.programs.shell import arith, patterns
+from mockd.programs.shell import options as shell_options
 from mockd.programs.shell.ast import (
     DQ,
     AndOr,
@@ -125,8 +126,8 @@ class Shell:
         self.getopts_place: tuple[str, int] = ("1", 0)
         self.functions: dict[str, Node] = {}
         self.status = 0
-        self.errexit = False
-        self.xtrace = False
+        self.options: set[str] = set()  # the names of the options that are on (set -o)
+        self.started_with = ""  # "c" for sh -c, "s" when reading stdin: part of $-
         self.interactive = False
         self.script_name = ""  # set when running a script file: error prefix and line numbers
         self.current_line = 0
@@ -169,6 +170,28 @@ class Shell:
         stream = (io or self.io).stderr
         await stream.write((self.error_prefix(builtin) + message + "\n").encode())
 
+    @property
+    def errexit(self) -> bool:
+        return "errexit" in self.options
+
+    @errexit.setter
+    def errexit(self, on: bool) -> None:
+        self.set_option("errexit", on)
+
+    @property
+    def xtrace(self) -> bool:
+        return "xtrace" in self.options
+
+    @xtrace.setter
+    def xtrace(self, on: bool) -> None:
+        self.set_option("xtrace", on)
+
+    def set_option(self, name: str, on: bool) -> None:
+        if on:
+            self.options.add(name)
+        else:
+            self.options.discard(name)
+
     def get_var(self, name: str) -> str | None:
         if name.isdigit():
             index = int(name)
@@ -180,7 +203,7 @@ class Shell:
             "$": lambda: str(self.ctx.pid if not self.is_subshell else self.root_pid),
             "#": lambda: str(len(self.positional)),
             "!": lambda: "" if self.last_background is None else str(self.last_background),
-            "-": lambda: ("e" if self.errexit else "") + ("x" if self.xtrace else ""),
+            "-": lambda: shell_options.dollar_dash(self.options, self.started_with),
             "@": lambda: " ".join(self.positional),
             "*": lambda: (self.vars.get("IFS", DEFAULT_IFS)[:1]).join(self.positional),
         }
@@ -192,6 +215,8 @@ class Shell:
 
     def set_var(self, name: str, value: str) -> None:
         self.vars[name] = value
+        if "allexport" in self.options:
+            self.exported.add(name)
 
     def unset_var(self, name: str) -> None:
         self.vars.pop(name, None)
@@ -209,6 +234,7 @@ class Shell:
         sub.__dict__.update(self.__dict__)
         sub.vars = dict(self.vars)
         sub.exported = set(self.exported)
+        sub.options = set(self.options)
         sub.positional = list(self.positional)
         sub.functions = dict(self.functions)
         # A subshell resets caught signals to their defaults (ash keeps ignored ones).
@@ -463,6 +489,8 @@ class Shell:
                 task.cancel()
             raise
         status = statuses[-1]
+        if "pipefail" in self.options:
+            status = next((code for code in reversed(statuses) if code), 0)
         return int(status == 0) if node.negate else status
 
     async def _pipeline_element(
@@ -734,6 +762,14 @@ class Shell:
         if op in ("<", "<>"):
             table.fds[fd] = self._open_input(target, table)
             return
+        if op == ">" and "noclobber" in self.options:
+            existing: str = ""
+            try:
+                existing = self.ctx.fs.stat(self.abspath(target)).kind
+            except OSError:
+                pass
+            if existing in ("file", "hardlink"):  # set -C: only >| replaces a file
+                raise RedirectError(f"can't create {target}: File exists")
         table.fds[fd] = self._open_output(target, append=op == ">>", table=table)
 
     def _open_input(self, target: str, table: FdTable) -> object:
@@ -764,7 +800,7 @@ class Shell:
             fields = _Fields(self.vars.get("IFS", DEFAULT_IFS))
             await self._expand_parts(word.parts, fields, quoted=False)
             for pieces in fields.result():
-                if patterns.has_wildcards(pieces):
+                if "noglob" not in self.options and patterns.has_wildcards(pieces):
                     found = patterns.glob(self.ctx.fs, self.cwd, pieces)
                     if found:
                         out.extend(found)
@@ -861,6 +897,8 @@ class Shell:
                     self._add_expansion(arg, fields, quoted=False, split=split)
             return
         value = self.get_var(name)
+        if value is None and "nounset" in self.options and op not in _TESTS_FOR_UNSET:
+            raise ShellError(f"{name}: parameter not set")
         if op == "len":
             fields.add(str(len(value or "")), quoted=quoted)
             return
@@ -920,6 +958,9 @@ class Shell:
         self._subst_status = status
         return out.getvalue().decode("utf-8", "surrogateescape").rstrip("\n")
 
+
+# Expansions that ask whether a parameter is set: no error for it under set -u.
+_TESTS_FOR_UNSET = frozenset({"-", ":-", "=", ":=", "+", ":+", "?", ":?"})
 
 _SPECIAL_BUILTINS = frozenset(
     {

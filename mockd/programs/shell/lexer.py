@@ -77,6 +77,8 @@ class Lexer:
         self.pos = pos
         self.line = 1
         self.pending_heredocs: list[tuple[Redirect, str]] = []
+        # Between ``[[`` and ``]]`` ash reads ``&&`` and ``||`` as words (test's and/or).
+        self.in_double_bracket = False
 
     # -- tokens -------------------------------------------------------------------
 
@@ -107,6 +109,8 @@ class Lexer:
         for op in OPERATORS:
             if src.startswith(op, self.pos):
                 self.pos += len(op)
+                if self.in_double_bracket and op in ("&&", "||"):
+                    return Token("word", op, word=Word([Lit(op)]), line=self.line)
                 return Token("op", op, line=self.line)
         start = self.pos
         if c.isdigit():
@@ -117,7 +121,10 @@ class Lexer:
                 self.pos = end
                 return Token("io_number", src[start:end], line=self.line)
         word = self._scan_word()
-        return Token("word", src[start : self.pos], word=word, line=self.line)
+        text = src[start : self.pos]
+        if text in ("[[", "]]"):
+            self.in_double_bracket = text == "[["
+        return Token("word", text, word=word, line=self.line)
 
     def add_heredoc(self, redirect: Redirect, delimiter: str) -> None:
         self.pending_heredocs.append((redirect, delimiter))
@@ -190,6 +197,10 @@ class Lexer:
                     flush()
                     parts.append(Quoted(src[self.pos + 1]))
                     self.pos += 2
+            elif src.startswith("$'", self.pos):
+                flush()
+                text, self.pos = _scan_ansi_c(src, self.pos + 2)
+                parts.append(Quoted(text))
             elif c == "$" or c == "`":
                 part, self.pos = scan_expansion(src, self.pos)
                 if part is None:
@@ -235,6 +246,50 @@ class Lexer:
         if buf:
             parts.append(Quoted("".join(buf)))
         return parts
+
+
+# busybox 1.35's set: no \e, \c or \u (left as written).
+_ANSI_C_ESCAPES = {
+    "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+    "\\": "\\", "'": "'", '"': '"',
+}  # fmt: skip
+
+
+def _scan_ansi_c(src: str, pos: int) -> tuple[str, int]:
+    """The body of ``$'...'`` from just after the quote: (its text, the position after it).
+
+    ash decodes the C escapes, octal and hexadecimal ones (a NUL ends nothing: it is dropped)."""
+    out: list[str] = []
+    while True:
+        if pos >= len(src):
+            raise ShellSyntaxError("unterminated quoted string", eof=True)
+        c = src[pos]
+        if c == "'":
+            return "".join(out), pos + 1
+        if c != "\\" or pos + 1 >= len(src):
+            out.append(c)
+            pos += 1
+            continue
+        e = src[pos + 1]
+        pos += 2
+        if e in _ANSI_C_ESCAPES:
+            out.append(_ANSI_C_ESCAPES[e])
+        elif e in "01234567":
+            end = pos
+            while end < len(src) and end < pos + 2 and src[end] in "01234567":
+                end += 1
+            code = int(e + src[pos:end], 8) & 0xFF
+            out.append(chr(code) if code else "")
+            pos = end
+        elif e == "x" and pos < len(src) and src[pos] in "0123456789abcdefABCDEF":
+            end = pos
+            while end < len(src) and end < pos + 2 and src[end] in "0123456789abcdefABCDEF":
+                end += 1
+            code = int(src[pos:end], 16)
+            out.append(chr(code) if code else "")
+            pos = end
+        else:
+            out.append("\\" + e)
 
 
 def scan_text(text: str, *, heredoc: bool) -> list[Part]:

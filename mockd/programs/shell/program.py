@@ -5,6 +5,7 @@ from __future__ import annotations
 from mockd.programs.api import ProgramContext
 from mockd.programs.shell.interpreter import ExitShell, Shell, ShellError, parse_cached
 from mockd.programs.shell.lexer import ShellSyntaxError
+from mockd.programs.shell.options import BY_LETTER
 
 
 async def sh_main(ctx: ProgramContext) -> int:
@@ -30,11 +31,12 @@ async def sh_main(ctx: ProgramContext) -> int:
                 command = args.pop(0)
             elif letter == "i":
                 interactive_flag = True
-            elif letter in "ex":
+            elif letter in BY_LETTER:
                 options.append(letter)
     arg0 = ctx.argv[0].rsplit("/", 1)[-1] if ctx.argv else "sh"
     if command is not None:
         shell = Shell(ctx, arg0=args[0] if args else arg0, args=args[1:])
+        shell.started_with = "c"
         _apply_options(shell, options)
         return await _run_source(shell, command)
     if args:
@@ -51,6 +53,7 @@ async def sh_main(ctx: ProgramContext) -> int:
         _apply_options(shell, options)
         return await _run_source(shell, data.decode("utf-8", "surrogateescape"))
     shell = Shell(ctx, arg0=arg0)
+    shell.started_with = "s"
     shell.interactive = ctx.tty or interactive_flag
     _apply_options(shell, options)
     return await _run_stdin(shell)
@@ -63,8 +66,8 @@ def shell_path(ctx: ProgramContext, path: str) -> str:
 
 
 def _apply_options(shell: Shell, options: list[str]) -> None:
-    shell.errexit = "e" in options
-    shell.xtrace = "x" in options
+    for letter in options:
+        shell.set_option(BY_LETTER[letter], True)
 
 
 async def _run_source(shell: Shell, source: str) -> int:

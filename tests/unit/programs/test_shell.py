@@ -10,6 +10,27 @@ from tests.unit.programs.helpers import HAVE_BUSYBOX, Box, real_busybox
 # (script, expected stdout, expected status); expectations recorded from busybox 1.35 ash.
 CASES: list[tuple[str, str, int]] = [
     (
+        "echo $'a\\tb\\x41\\101\\n'x; echo $'it\\'s' \"$'no'\" $'\\e\\q'",
+        "a\tbAA\nx\nit's $'no' \\e\\q\n",
+        0,
+    ),
+    (
+        '[[ abc == "a*" ]] && echo g1; [[ abc != a* ]] || echo g2; [[ a = b || c = c ]] && echo or; '
+        "[[ abc =~ ^a.c$ ]] && echo re; [[ 1 -eq 1 && 2 -gt 1 ]] && echo and; echo [[ && echo lit",
+        "g1\ng2\nor\nre\nand\n[[ && echo lit\n",  # && is a word after [[, as in ash
+        0,
+    ),
+    ("[ abc == a* ]; echo $?; [[ a ]]; echo $?; [[ a =~ '(' ]]; echo $?", "1\n0\n2\n", 0),
+    (
+        "set -o pipefail; false | true; echo $?; true | (exit 3) | true; echo $?; "
+        "! false | true; echo $?; set +o pipefail; false | true; echo $?",
+        "1\n3\n0\n0\n",
+        0,
+    ),
+    ("echo $-; set -e -u -o pipefail; echo $-; set -xefuCab; echo $- 2>/dev/null", "c\nuce\nubaCxcfe\n", 0),
+    ("set -f; echo /e*; set +f; echo /et*", "/e*\n/etc\n", 0),
+    ("set -a; v=1; sh -c 'echo $v'; set +a; w=2; sh -c 'echo [$w]'", "1\n[]\n", 0),
+    (
         'while getopts "ab:" o; do echo "$o=${OPTARG-unset} $OPTIND"; done; shift $((OPTIND-1)); '
         'echo "rest=$*"',
         "rest=\n",
@@ -170,6 +191,13 @@ ERROR_CASES = [
     "getopts; echo rc=$?",
     "set -- -z -b; getopts ab: o; echo $o ${OPTARG-unset}; getopts ab: o; echo $o $OPTIND",
     "let; echo rc=$?",
+    "[[ a; echo rc=$?",
+    "set -u; echo ${x-d}; echo ${#y}; echo after",
+    "set -u; echo $zz; echo after",
+    "cd /tmp; rm -f nc; set -C; echo a > nc; echo b > nc; echo rc=$?; echo c >| nc; cat nc; rm nc",
+    "set -Z; echo rc=$?",
+    "set -o nope; echo rc=$?",
+    "set -o | grep -E '^(errexit|pipefail|nounset)'; set -eu; set +o | grep -E 'errexit|pipefail'",
 ]
 
 
