@@ -74,6 +74,9 @@ def parse_nested(source: str, pos: int, *, until_paren: bool) -> tuple[Node, int
     return node, parser.lexer.pos
 
 
+_REDIRECTION_OPS = frozenset({"<", ">", "<<", "<<-", ">>", "<&", ">&", "<>", ">|"})
+
+
 class _Parser:
     def __init__(self, lexer: Lexer) -> None:
         self.lexer = lexer
@@ -97,6 +100,8 @@ class _Parser:
             return ShellSyntaxError(f"unexpected end of file{suffix}", eof=True)
         if tok.kind == "newline":
             return ShellSyntaxError(f"unexpected newline{suffix}")
+        if tok.kind == "io_number" or tok.value in _REDIRECTION_OPS:
+            return ShellSyntaxError(f"unexpected redirection{suffix}")  # ash names no operator
         return ShellSyntaxError(f'unexpected "{tok.value}"{suffix}')
 
     def keyword(self, tok: Token | None = None) -> str | None:

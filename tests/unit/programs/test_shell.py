@@ -192,6 +192,8 @@ ERROR_CASES = [
     "set -- -z -b; getopts ab: o; echo $o ${OPTARG-unset}; getopts ab: o; echo $o $OPTIND",
     "let; echo rc=$?",
     "[[ a; echo rc=$?",
+    "tr -d a <<< hello",
+    "cat > >x",
     "set -u; echo ${x-d}; echo ${#y}; echo after",
     "set -u; echo $zz; echo after",
     "cd /tmp; rm -f nc; set -C; echo a > nc; echo b > nc; echo rc=$?; echo c >| nc; cat nc; rm nc",
