@@ -54,6 +54,7 @@ from mockd.fs import paths
 from mockd.fs.container import ContainerFS
 from mockd.fs.layer import Layer
 from mockd.fs.union import UnionView
+from mockd.programs.api import DEFAULT_PATH
 from mockd.registry_client import (
     AuthConfig,
     PulledImage,
@@ -351,6 +352,14 @@ class Build:
 
     def _from(self, spec: _StageSpec) -> tuple[Stage, list[Message]]:
         """The stage's starting point: scratch, an earlier stage, or an image (maybe pulled)."""
+        stage, messages = self._base(spec)
+        stage.meta_args = dict(self.meta_args)
+        if "PATH" not in stage.env:
+            # dockerd's setDefaultPath: a base without PATH (scratch too) gets the default.
+            stage.set_env("PATH", DEFAULT_PATH)
+        return stage, messages
+
+    def _base(self, spec: _StageSpec) -> tuple[Stage, list[Message]]:
         index = len(self.built)
         if spec.base.lower() == "scratch":
             return Stage(spec.name, index, "", {}, [], []), []
@@ -587,14 +596,16 @@ class Build:
             dest = paths.clean(f"{workdir}/{dest}") + ("/" if dest.endswith("/") else "")
         shown_dest = words[-1] if words[-1].startswith("/") else dest
         digest = files.sources_hash(view, sources)
-        comment = f"#(nop) {keyword} {digest} in {shown_dest} "
+        chown = inst.flags.get("chown")
+        # dockerd writes the flag straight before the digest, without a space.
+        chown_note = f"--chown={chown}" if chown else ""
+        comment = f"#(nop) {keyword} {chown_note}{digest} in {shown_dest} "
         container_config = self._container_config(stage, [*stage.shell, comment])
         if self._probe(stage, container_config):
             return
         lower = self.images.get_by_id(stage.image_id) if stage.image_id else None
         fs = ContainerFS(lower.rootfs_view() if lower is not None else None,
                          clock=self.engine.clock.now)  # fmt: skip
-        chown = inst.flags.get("chown")
         owner = self._owner(chown, fs) if chown else None
         files.copy_into(fs, view, sources, dest, owner=owner, unpack=inst.keyword == "add")
         self._commit(stage, container_config, " ".join([*stage.shell, comment]),

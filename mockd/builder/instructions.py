@@ -43,6 +43,8 @@ class Stage:
     history: list[dict[str, Any]]
     args: dict[str, str | None] = field(default_factory=dict)  # ARGs declared in the stage
     cmd_set: bool = False
+    # The ARGs before the first FROM: an ``ARG NAME`` without a default takes its value.
+    meta_args: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def shell(self) -> list[str]:
@@ -189,7 +191,7 @@ def apply_expose(inst: Instruction, stage: Stage, build_args: Mapping[str, str |
         for port in _exposed(spec):
             exposed[port] = {}
     stage.config["ExposedPorts"] = exposed
-    return "EXPOSE " + " ".join(ports)
+    return "EXPOSE " + " ".join(sorted(ports))  # dockerd sorts them: a stable cache key
 
 
 def apply_volume(inst: Instruction, stage: Stage, build_args: Mapping[str, str | None]) -> str:
@@ -304,7 +306,9 @@ def parse_arg(inst: Instruction, env: Mapping[str, str]) -> tuple[str, str | Non
 def apply_arg(inst: Instruction, stage: Stage, build_args: Mapping[str, str | None]) -> str:
     name, default = parse_arg(inst, stage.expansion_env())
     given = build_args.get(name)
-    stage.args[name] = given if given is not None else default
+    if given is None:
+        given = default if default is not None else stage.meta_args.get(name)
+    stage.args[name] = given
     return "ARG " + name + (f"={default}" if default is not None else "")
 
 

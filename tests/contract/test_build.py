@@ -329,3 +329,35 @@ def test_repeated_tags_a_gzipped_context_and_a_dockerfile_path(docker: Backend) 
     track_build(docker, messages)
     assert text(messages).endswith(f"Successfully tagged {one}\nSuccessfully tagged {two}\n")
     assert inspect(docker, one)["Id"] == inspect(docker, two)["Id"] == built_id(messages)
+
+
+def history_lines(docker: Backend, image: str) -> list[str]:
+    reply = docker.api("GET", f"{V}/images/{image}/history")
+    assert reply.status_code == 200, reply.text
+    return [str(entry["CreatedBy"]) for entry in reply.json()]
+
+
+def test_history_and_config_as_dockerd_writes_them(docker: Backend) -> None:
+    """EXPOSE's ports sorted, COPY --chown's note glued to the digest, an ARG without a
+    default in a stage taking the one before FROM, and a base without PATH given it."""
+    nonce = uuid.uuid4().hex
+    dockerfile = (
+        f"ARG BASE=busybox\nFROM ${{BASE}}\nLABEL test.nonce={nonce}\nARG BASE\n"
+        'RUN echo "base=$BASE"\nEXPOSE 80 443/udp 53\nCOPY --chown=1:2 f /f\n'
+        f"FROM scratch\nLABEL test.nonce={nonce}\nCOPY f /f\n"
+    )
+    status, messages = build(docker, {"Dockerfile": dockerfile, "f": "x\n"})
+    assert status == 200
+    assert "base=busybox\n" in text(messages)
+    created = history_lines(docker, built_id(messages))
+    assert created[0].startswith("/bin/sh -c #(nop) COPY file:")
+    config = inspect(docker, built_id(messages))["Config"]
+    assert config["Env"] == ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    # The first stage's image: what its last step (COPY --chown) made.
+    chown_step = next(step for step in text(messages).split("Step ") if "--chown" in step)
+    first_stage_id = re.findall(r" ---> ([0-9a-f]{12})\n", chown_step)[-1]
+    docker.track("image", first_stage_id)
+    lines = history_lines(docker, first_stage_id)
+    assert lines[0].startswith("/bin/sh -c #(nop) COPY --chown=1:2file:")
+    assert lines[1] == "/bin/sh -c #(nop)  EXPOSE 443/udp 53 80"
+    assert lines[2] == '|1 BASE=busybox /bin/sh -c echo "base=$BASE"'
