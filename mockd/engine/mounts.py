@@ -437,7 +437,7 @@ class MountTable(_QueriesFromStat):
     def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
         place = self._walk(path, follow_last=follow_symlinks)[1]
         if place.stack:  # found in a layered filesystem: no second lookup
-            return stat_of(place.stack[0], path)
+            return stat_of(place.stack[0], path, place.stack)
         return replace(place.fs.stat(place.inner, follow_symlinks=False), path=path)
 
     def probe(self, path: str) -> tuple[str, int] | None:

@@ -30,7 +30,7 @@ class FileStat:
     gid: int = 0
     link_target: str = ""  # for symlinks
     rdev: tuple[int, int] = (0, 0)  # for devices: (major, minor)
-    nlink: int = 1  # hardlinks (a directory on an overlay root shows 1, as overlayfs does)
+    nlink: int = 1  # hardlinks; a directory merged from several layers shows 1 (overlayfs)
     inode: int = 0
 
 

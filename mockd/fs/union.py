@@ -68,8 +68,21 @@ def merged_names(stack: Stack) -> list[str]:
     return sorted(names)
 
 
-def stat_of(node: Node, path: str) -> FileStat:
-    """What ``stat`` says of ``node`` found at ``path``."""
+def _links(stack: Stack) -> int:
+    """st_nlink as overlayfs reports it: a directory merged from several layers says 1;
+    one that a single layer holds says what that filesystem does (2 and one for each
+    subdirectory); a file, its hardlinks."""
+    node = stack[0]
+    if not node.is_dir:
+        return node.links
+    if len(stack) > 1:
+        return 1
+    return 2 + sum(1 for child in node.children.values() if child.is_dir)
+
+
+def stat_of(node: Node, path: str, stack: Stack | None = None) -> FileStat:
+    """What ``stat`` says of ``node`` found at ``path`` (``stack``: every layer's node
+    there, top first, for a directory's link count)."""
     return FileStat(
         path=path,
         kind="file" if node.kind == "whiteout" else node.kind,
@@ -80,7 +93,7 @@ def stat_of(node: Node, path: str) -> FileStat:
         gid=node.gid,
         link_target=node.target,
         rdev=node.rdev,
-        nlink=1 if node.is_dir else node.links,
+        nlink=_links(stack or [node]),
         inode=inode_of(node),
     )
 
@@ -188,7 +201,8 @@ class UnionView:
         return node.kind, node.mode & 0o7777
 
     def stat(self, path: str, *, follow_symlinks: bool = True) -> FileStat:
-        return stat_of(self.node(path, follow_symlinks=follow_symlinks), paths.clean(path))
+        stack = self._resolve(path, follow_last=follow_symlinks)[1]
+        return stat_of(stack[0], paths.clean(path), stack)
 
     def exists(self, path: str) -> bool:
         try:

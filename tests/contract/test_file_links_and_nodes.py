@@ -54,3 +54,25 @@ def test_a_hardlink_across_mounts_is_exdev(docker: Backend, client: dockersdk.Do
     assert container.wait(timeout=60)["StatusCode"] == 0
     assert container.logs(stdout=True, stderr=False) == b"1\nx\n"
     assert container.logs(stdout=False, stderr=True) == b"ln: /t/a: Invalid cross-device link\n"
+
+
+def test_directory_link_counts_as_overlayfs_reports(
+    docker: Backend, client: dockersdk.DockerClient
+) -> None:
+    """A directory only the container's layer holds counts its subdirectories; one
+    merged from several layers (the root) says 1."""
+    status, out, err = sh(docker, client, (
+        "mkdir -p /d/a/b /d/c && touch /d/f && stat -c '%h %n' /d /d/a /d/a/b /; "
+        "ls -ld /d | cut -c1-15"
+    ))  # fmt: skip
+    assert (status, err) == (0, "")
+    assert out == "4 /d\n3 /d/a\n2 /d/a/b\n1 /\ndrwxr-xr-x    4\n"
+
+
+def test_id_of_a_named_user(docker: Backend, client: dockersdk.DockerClient) -> None:
+    status, out, err = sh(docker, client, "id -u nobody; id -un nobody; id nobody; id nope")
+    assert status == 1
+    lines = out.splitlines()
+    assert lines[:2] == ["65534", "nobody"]
+    assert lines[2].startswith("uid=65534(nobody) gid=65534(")
+    assert err == "id: unknown user nope\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from mockd.programs.api import ProgramContext
-from mockd.programs.applets import formatting
+from mockd.programs.api import ProgramContext, User
+from mockd.programs.applets import formatting, userdb
 from mockd.programs.applets._common import error, names_by_id, parse_flags
 from mockd.programs.applets.network import hosts_entry
 
@@ -21,9 +21,29 @@ def memory_info() -> tuple[int, int]:
     return MEMORY_KB, MEMORY_KB - 449_116
 
 
+def _named_user(ctx: ProgramContext, name: str) -> User | None:
+    """``id NAME``: the user as /etc/passwd has it, in every group that lists it."""
+    row = userdb.Table.read(ctx.fs, userdb.PASSWD).find(name)
+    if row is None or len(row) < 4 or not (row[2].isdigit() and row[3].isdigit()):
+        return None
+    gid = int(row[3])
+    listed = [
+        int(group[2])
+        for group in userdb.Table.read(ctx.fs, userdb.GROUP).rows
+        if len(group) > 2 and group[2].isdigit() and name in userdb.members(group)
+    ]
+    return User(uid=int(row[2]), gid=gid, name=name, groups=tuple(g for g in listed if g != gid))
+
+
 async def id_(ctx: ProgramContext) -> int:
-    flags, _, _ = parse_flags(ctx.argv[1:], "ugnGr")
+    flags, _, operands = parse_flags(ctx.argv[1:], "ugnGr")
     user = ctx.user
+    if operands:
+        named = _named_user(ctx, operands[0])
+        if named is None:
+            await error(ctx, f"unknown user {operands[0]}")
+            return 1
+        user = named
     groups = names_by_id(ctx, "/etc/group")
     group_name = groups.get(user.gid, user.group_name if user.gid == 0 else "")
     if "u" in flags:
@@ -33,7 +53,9 @@ async def id_(ctx: ProgramContext) -> int:
         await ctx.stdout.write(((group_name if "n" in flags else str(user.gid)) + "\n").encode())
         return 0
     if "G" in flags:
-        await ctx.stdout.write((" ".join(str(g) for g in (user.gid, *user.groups)) + "\n").encode())
+        listed = [user.gid, *(g for g in user.groups if g != user.gid)]
+        shown = [groups.get(g, str(g)) if "n" in flags else str(g) for g in listed]
+        await ctx.stdout.write((" ".join(shown) + "\n").encode())
         return 0
     text = f"uid={user.uid}" + (f"({user.name})" if user.name else "")
     text += f" gid={user.gid}" + (f"({group_name})" if group_name else "")
