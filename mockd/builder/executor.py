@@ -549,8 +549,12 @@ class Build:
         process = container.process
         exit_code = store.wait(container.id)
         if process is not None:
-            async for _, data in process.subscribe():
-                yield self._out(data.decode("utf-8", errors="replace"))
+            async for stream, data in process.subscribe():
+                text = data.decode("utf-8", errors="replace")
+                if stream == "stderr":
+                    # dockerd's NewStderrWriter: each chunk of stderr in red for terminals.
+                    text = f"\x1b[91m{text}\x1b[0m"
+                yield self._out(text)
         code = await exit_code
         if code != 0:
             async for message in self._remove(container, success=False):
@@ -641,9 +645,10 @@ def _lookup_id(fs: ContainerFS, table: str, name: str) -> int:
         fields = line.split(":")
         if len(fields) > 2 and fields[0] == name and fields[2].isdigit():
             return int(fields[2])
-    kind = "user" if table.endswith("passwd") else "group"
+    kind, number = ("user", "uid") if table.endswith("passwd") else ("group", "gid")
     raise StepFailed(
-        f"unable to convert uid/gid chown string to host mapping: no such {kind}: {name}"
+        "unable to convert uid/gid chown string to host mapping: "
+        f"can't find {number} for {kind} {name}: no such {kind}: {name}"
     )
 
 

@@ -36,7 +36,7 @@ async def _report(shell: Shell, io: FdTable, name: str, outcome: formatting.Outc
     if outcome.out:
         await io.stdout.write(outcome.out)
     for message in outcome.err:
-        await io.stderr.write(f"{shell.arg0_for_errors}: {name}: {message}\n".encode())
+        await io.stderr.write(f"{shell.applet_name}: {name}: {message}\n".encode())
     return outcome.status
 
 
@@ -67,7 +67,7 @@ async def _test(shell: Shell, argv: list[str], io: FdTable) -> int:
         argv[1:], shell.ctx.fs, shell.cwd, bracket=argv[0] == "[", double=argv[0] == "[["
     )
     for message in outcome.err:
-        await io.stderr.write(f"{shell.arg0_for_errors}: {message}\n".encode())
+        await io.stderr.write(f"{shell.applet_name}: {message}\n".encode())
     return outcome.status
 
 
@@ -363,7 +363,7 @@ async def _trap(shell: Shell, argv: list[str], io: FdTable) -> int:
             signum = 0 if name.upper() in ("EXIT", "0") else signal_number(name)
         except ValueError:
             await io.stderr.write(
-                f"{shell.arg0_for_errors}: trap: {name}: invalid signal specification\n".encode()
+                f"{shell.applet_name}: trap: {name}: invalid signal specification\n".encode()
             )
             status = 1
             continue
@@ -525,14 +525,14 @@ async def _ulimit(shell: Shell, argv: list[str], io: FdTable) -> int:
     current = shell.ctx.limits
     if args and not show_all:
         if args[0] != "unlimited" and not args[0].isdigit():
-            await io.stderr.write(f"{shell.arg0_for_errors}: invalid number '{args[0]}'\n".encode())
+            await io.stderr.write(f"{shell.applet_name}: invalid number '{args[0]}'\n".encode())
             return 1
         wanted = None if args[0] == "unlimited" else int(args[0]) << resources[-1].shift
         old_soft, old_hard = current[resources[-1].letter]
         new_soft = wanted if soft or not hard else old_soft
         new_hard = wanted if hard or not soft else old_hard
         if _above(new_hard, old_hard) or _above(new_soft, new_hard):
-            message = f"{shell.arg0_for_errors}: error setting limit: Operation not permitted\n"
+            message = f"{shell.applet_name}: error setting limit: Operation not permitted\n"
             await io.stderr.write(message.encode())
             return 1
         shell.ctx.limits = {**current, resources[-1].letter: (new_soft, new_hard)}
@@ -560,7 +560,7 @@ async def _kill(shell: Shell, argv: list[str], io: FdTable) -> int:
     outcome = kill_command(argv[1:], shell.ctx.processes)
     await io.stdout.write(outcome.out)
     for message in outcome.err:  # ash's builtin kill names only the shell
-        await io.stderr.write(f"{shell.arg0_for_errors}: {message}\n".encode())
+        await io.stderr.write(f"{shell.applet_name}: {message}\n".encode())
     return outcome.status
 
 

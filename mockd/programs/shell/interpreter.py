@@ -130,6 +130,7 @@ class Shell:
         self.started_with = ""  # "c" for sh -c, "s" when reading stdin: part of $-
         self.interactive = False
         self.script_name = ""  # set when running a script file: error prefix and line numbers
+        self.command_name = ""  # ash's commandname: the script, or NAME in sh -c CMD NAME
         self.current_line = 0
         self.traps: dict[int, str] = {}
         self.pending_signals: list[int] = []
@@ -155,15 +156,21 @@ class Shell:
         return posixpath.normpath(posixpath.join(self.cwd, path)) if path else self.cwd
 
     def error_prefix(self, builtin: str = "") -> str:
-        if self.script_name:
-            where = f"{self.script_name}: "
-            return where + (f"{builtin}: " if builtin else "") + f"line {self.current_line}: "
-        if builtin:
-            return f"{self.arg0_for_errors}: {builtin}: line {0 if not self.interactive else self.current_line}: "
-        return f"{self.arg0_for_errors}: "
+        """ash's ash_vmsg: ``$0``, then the command being run when it is not ``$0`` (a
+        builtin's name), then the line, whenever there is such a command (a builtin, a
+        script, ``sh -c CMD NAME``): "/bin/sh: cd: line 0: ", "t.sh: line 2: "."""
+        prefix = f"{self.arg0}: "
+        command = builtin or self.command_name
+        if not command:
+            return prefix
+        if command != self.arg0:
+            prefix += f"{command}: "
+        line = self.current_line if self.script_name or self.interactive else 0
+        return prefix + f"line {line}: "
 
     @property
-    def arg0_for_errors(self) -> str:
+    def applet_name(self) -> str:
+        """What libbb's messages start with (the test builtin's, trap's): always ``sh``."""
         return "sh"
 
     async def err(self, message: str, io: FdTable | None = None, *, builtin: str = "") -> None:
@@ -698,7 +705,7 @@ class Shell:
         sub.arg0 = argv[0]
         sub.positional = argv[1:]
         sub.functions = {}
-        sub.script_name = argv[0]
+        sub.script_name = sub.command_name = argv[0]
         try:
             return await sub.run_subshell(parse_cached(source), io)
         except ShellSyntaxError as exc:

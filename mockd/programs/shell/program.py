@@ -33,9 +33,11 @@ async def sh_main(ctx: ProgramContext) -> int:
                 interactive_flag = True
             elif letter in BY_LETTER:
                 options.append(letter)
-    arg0 = ctx.argv[0].rsplit("/", 1)[-1] if ctx.argv else "sh"
+    # $0 and the prefix of errors: argv[0] as given ("/bin/sh: x: not found"), as ash.
+    arg0 = ctx.argv[0] if ctx.argv else "sh"
     if command is not None:
         shell = Shell(ctx, arg0=args[0] if args else arg0, args=args[1:])
+        shell.command_name = args[0] if args else ""
         shell.started_with = "c"
         _apply_options(shell, options)
         return await _run_source(shell, command)
@@ -49,7 +51,7 @@ async def sh_main(ctx: ProgramContext) -> int:
             )
             return 2
         shell = Shell(ctx, arg0=script, args=args[1:])
-        shell.script_name = script
+        shell.script_name = shell.command_name = script
         _apply_options(shell, options)
         return await _run_source(shell, data.decode("utf-8", "surrogateescape"))
     shell = Shell(ctx, arg0=arg0)

@@ -63,7 +63,7 @@ def test_id_and_ls_see_the_new_names() -> None:
     )  # fmt: skip
     lines = result.stdout.splitlines()
     assert lines[0].startswith("-rw-r--r--    1 dev      dev ")
-    assert lines[1].startswith("drwxr-sr-x    1 root     root ")
+    assert lines[1].startswith("drwxr-sr-x    2 root     root ")
 
 
 def test_tar_strips_unsafe_prefixes_and_makes_links_last() -> None:

@@ -264,3 +264,20 @@ def test_text_script_without_shebang_runs_in_the_shell() -> None:
     box = Box()
     box.fs.write_file("/tmp/noshebang", b"echo hi from $0 $1\n", mode=0o755)
     assert box.sh("/tmp/noshebang x").stdout == "hi from /tmp/noshebang x\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "stderr"),
+    [
+        (["/bin/sh", "-c", "nosuch; cd /x; echo $0 >&2"],
+         "/bin/sh: nosuch: not found\n/bin/sh: cd: line 0: can't cd to /x: No such file or "
+         "directory\n/bin/sh\n"),
+        (["sh", "-c", "nosuch; cd /x", "myname"],
+         "myname: line 0: nosuch: not found\nmyname: cd: line 0: can't cd to /x: No such file "
+         "or directory\n"),
+    ],
+)  # fmt: skip
+def test_errors_start_with_argv0_as_given(argv: list[str], stderr: str) -> None:
+    """ash prefixes $0 (a path stays a path: Docker runs ``/bin/sh -c``), and with a
+    NAME after the command, the line too (from busybox 1.35)."""
+    assert Box().run(argv).stderr == stderr
