@@ -13,11 +13,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from mockd.engine.mounts import MountPoint
 from mockd.errors import InvalidParameter
+from mockd.programs.api import DEFAULT_PATH
 
 MIN_MEMORY = 6 * 1024 * 1024  # linuxMinMemory
 DEFAULT_SHM_SIZE = 64 * 1024 * 1024
@@ -106,6 +107,24 @@ def _env_key(entry: str) -> str:
     return entry.split("=", 1)[0]
 
 
+def process_environment(hostname: str, tty: bool, *layers: Sequence[str]) -> dict[str, str]:
+    """A process's environment as dockerd builds it (CreateDaemonEnvironment, then
+    ReplaceOrAppendEnvValues for each layer: the container's Env, an exec's): PATH and
+    HOSTNAME first, TERM with a TTY; an entry replaces its key in place, or is added;
+    a bare ``NAME`` unsets it.  The caller adds HOME when it is missing."""
+    env = {"PATH": DEFAULT_PATH, "HOSTNAME": hostname}
+    if tty:
+        env["TERM"] = "xterm"
+    for layer in layers:
+        for entry in layer:
+            key, sep, value = str(entry).partition("=")
+            if sep:
+                env[key] = value
+            else:
+                env.pop(key, None)
+    return env
+
+
 def merge_config(user: dict[str, Any], image: dict[str, Any]) -> dict[str, Any]:
     """moby's ``daemon.merge``: fill the user's config from the image's.
 
@@ -132,7 +151,11 @@ def merge_config(user: dict[str, Any], image: dict[str, Any]) -> dict[str, Any]:
         labels = dict(image["Labels"])
         labels.update(out.get("Labels") or {})
         out["Labels"] = labels
-    if not out.get("Entrypoint"):
+    # ``--entrypoint ""`` ([""]): no entrypoint, and none of the image's Cmd either.
+    cleared = out.get("Entrypoint") in ([""], "")
+    if cleared:
+        out["Entrypoint"] = None
+    elif not out.get("Entrypoint"):
         if not out.get("Cmd"):
             out["Cmd"] = json_copy(image.get("Cmd"))
             if image.get("ArgsEscaped") is not None:

@@ -56,6 +56,7 @@ from mockd.engine.container_config import (
     inspect_config,
     merge_config,
     normalize_host_config,
+    process_environment,
     validate_host_config,
     validate_name,
     validate_resources,
@@ -679,7 +680,11 @@ class ContainerStore:
         """``Config.User`` looked up in the container's /etc/passwd and /etc/group, as
         runc does at start; an unknown name is dockerd's start error."""
         try:
-            return resolve_user(c.view.read_file, str(c.config.get("User") or ""))
+            return resolve_user(
+                c.view.read_file,
+                str(c.config.get("User") or ""),
+                c.host_config.get("GroupAdd") or (),
+            )
         except UserNotFound as err:
             raise SystemError_(str(err)) from None
 
@@ -734,10 +739,7 @@ class ContainerStore:
             network=ContainerNetwork(self, c.id),
             limits=container_limits(c.host_config.get("Ulimits")),
         )
-        env = c.env
-        env.setdefault("HOSTNAME", c.hostname)
-        if c.config.get("Tty"):
-            env.setdefault("TERM", "xterm")
+        env = process_environment(c.hostname, bool(c.config.get("Tty")), c.config.get("Env") or [])
         env.setdefault("HOME", user.home or "/")
         try:
             process.start(
@@ -1029,15 +1031,24 @@ class ContainerStore:
         "DeviceCgroupRules", "DeviceRequests",
     )  # fmt: skip
 
-    def update(self, ref: str, body: Mapping[str, Any]) -> list[str]:
-        """ContainerUpdate: resources and the restart policy; returns Warnings."""
+    def update(self, ref: str, body: Mapping[str, Any]) -> list[str] | None:
+        """ContainerUpdate: resources and the restart policy; returns Warnings (null)."""
         c = self.get(ref)
         merged = dict(c.host_config)
         for key in self.RESOURCE_FIELDS:
             if key in body and body[key] is not None and body[key] != 0:
                 merged[key] = body[key]
-        if body.get("Memory") and not body.get("MemorySwap") and c.host_config.get("MemorySwap"):
-            merged["MemorySwap"] = c.host_config["MemorySwap"]
+        memory = int(body.get("Memory") or 0)
+        if (
+            memory
+            and not body.get("MemorySwap")
+            and memory > int(c.host_config.get("MemorySwap") or 0)
+        ):
+            # dockerd's UpdateContainer: no swap limit yet (0) counts as a smaller one.
+            raise Conflict(
+                f"Cannot update container {c.id}: Memory limit should be smaller than already "
+                "set memoryswap limit, update the memoryswap at the same time"
+            )
         validate_resources(merged, self._ncpu())
         policy = body.get("RestartPolicy")
         if policy and policy.get("Name") is not None:
@@ -1050,7 +1061,7 @@ class ContainerStore:
         if c.process is not None:  # the memory cgroup's limit changes at once
             c.process.memory_limit = int(merged.get("Memory") or 0)
         self.event(c, "update")
-        return []
+        return None
 
     # -- inspect and list ------------------------------------------------------
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mockd.engine.container_config import process_environment
 from mockd.engine.framing import DEFAULT_DETACH_KEYS, parse_detach_keys
 from mockd.engine.logs import Stream
 from mockd.engine.runtime import onlcr
@@ -51,14 +52,16 @@ class UserNotFound(Exception):
     """dockerd's lookup of an exec's ``User`` failed."""
 
 
-def resolve_user(fs_read: Any, spec: str) -> User:
+def resolve_user(fs_read: Any, spec: str, additional: Sequence[str] = ()) -> User:
     """``""``, ``name``, ``uid``, ``name:group`` or ``uid:gid`` → a :class:`User`, from /etc/passwd and /etc/group.
 
     An unknown numeric uid runs as itself with group 0, as runc does; an
-    unknown name is :class:`UserNotFound`.
+    unknown name is :class:`UserNotFound`.  ``additional`` is HostConfig.GroupAdd:
+    group names or numbers the process gets besides.
     """
+    added = _additional_groups(fs_read, additional)
     if not spec:
-        return User()
+        return User(groups=added)
     user_part, _, group_part = spec.partition(":")
     passwd = _table(fs_read, "/etc/passwd")
     groups = _table(fs_read, "/etc/group")
@@ -79,7 +82,26 @@ def resolve_user(fs_read: Any, spec: str) -> User:
         for row in groups
         if name and row[2].isdigit() and int(row[2]) != gid and name in row[3].split(",")
     )
-    return User(uid=uid, gid=gid, name=name, home=home, group_name=group_name, groups=extra)
+    return User(
+        uid=uid, gid=gid, name=name, home=home, group_name=group_name, groups=(*extra, *added)
+    )
+
+
+def _additional_groups(fs_read: Any, specs: Sequence[str]) -> tuple[int, ...]:
+    """GroupAdd's groups as numbers (a name looked up in /etc/group, as runc does)."""
+    if not specs:
+        return ()
+    groups = _table(fs_read, "/etc/group")
+    out: list[int] = []
+    for spec in specs:
+        row = next((row for row in groups if row[0] == spec), None)
+        if row is not None and row[2].isdigit():
+            out.append(int(row[2]))
+        elif spec.isdigit():
+            out.append(int(spec))
+        else:
+            raise UserNotFound(f"Unable to find group {spec}: no matching entries in group file")
+    return tuple(out)
 
 
 def _table(fs_read: Any, path: str) -> list[list[str]]:
@@ -323,13 +345,19 @@ class ExecStore:
         if instance.open_stdin and attach:
             instance._stdin = Pipe()
             stdin = instance._stdin
-        env = _merge_env(instance.container.config.get("Env") or [], instance.env)
+        container = instance.container
+        env = process_environment(
+            container.hostname, instance.tty, container.config.get("Env") or [], instance.env
+        )
         cwd = instance.working_dir or instance.container.config.get("WorkingDir") or "/"
         try:
-            user = resolve_user(process.fs.read_file, instance.user)
+            user = resolve_user(
+                process.fs.read_file, instance.user, container.host_config.get("GroupAdd") or ()
+            )
         except UserNotFound as error:
             self._fail(instance, f"{error}\r\n")
             return
+        env.setdefault("HOME", user.home or "/")
         if not process.fs.is_dir(cwd):
             self._fail(
                 instance,
@@ -386,15 +414,6 @@ class ExecStore:
         from mockd.engine.containers import containers_of
 
         containers_of(self._engine).event(instance.container, action, **extra)
-
-
-def _merge_env(base: list[str], extra: list[str]) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for entry in [*base, *extra]:
-        key, sep, value = entry.partition("=")
-        if sep:
-            env[key] = value
-    return env
 
 
 # One store per engine, kept beside it rather than on it: ``Engine`` is

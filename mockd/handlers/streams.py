@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -103,6 +104,7 @@ async def container_logs(req: Request, engine: Engine) -> Reply:
     until_ns = parse_timestamp_ns(req.query.get("until", [None])[0])
     tail = parse_tail(param(req, "tail"))
     timestamps = flag(req, "timestamps")
+    details = _log_details(c) if flag(req, "details") else None
     tty = bool(c.config.get("Tty"))
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -112,15 +114,37 @@ async def container_logs(req: Request, engine: Engine) -> Reply:
         else:
             entries = _aiter(c.logs.read(since_ns, until_ns, tail, stdout, stderr))
         async for entry in entries:
-            yield _log_line(entry, timestamps, tty)
+            yield _log_line(entry, timestamps, tty, details)
 
     # dockerd 20.10 (API 1.41) sends logs without a Content-Type; later ones name the framing.
     content_type = output_content_type(req, tty) if req.version_at_least(1, 42) else None
     return StreamResponse(chunks(), content_type=content_type)
 
 
-def _log_line(entry: LogEntry, timestamps: bool, tty: bool) -> bytes:
+def _log_details(c: Container) -> bytes:
+    """What ``details`` puts before each line: the attributes the log options name
+    (``labels``, ``env``, ``labels-regex``, ``env-regex``) as sorted k=v pairs, and a space."""
+    options = (c.host_config.get("LogConfig") or {}).get("Config") or {}
+    labels = c.labels
+    env = {k: v for k, _, v in (str(e).partition("=") for e in c.config.get("Env") or [])}
+    attrs: dict[str, str] = {}
+    for source, names_key, regex_key in (
+        (labels, "labels", "labels-regex"),
+        (env, "env", "env-regex"),
+    ):
+        for name in filter(None, str(options.get(names_key) or "").split(",")):
+            if name in source:
+                attrs[name] = source[name]
+        pattern = options.get(regex_key)
+        if pattern:
+            attrs.update({k: v for k, v in source.items() if re.search(str(pattern), k)})
+    return (",".join(sorted(f"{k}={v}" for k, v in attrs.items())) + " ").encode()
+
+
+def _log_line(entry: LogEntry, timestamps: bool, tty: bool, details: bytes | None = None) -> bytes:
     data = entry.data
+    if details is not None:
+        data = details + data
     if timestamps:
         data = rfc3339_nano_fixed(entry.time_ns).encode() + b" " + data
     return data if tty else frame(entry.stream, data)

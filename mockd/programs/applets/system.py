@@ -52,15 +52,15 @@ async def id_(ctx: ProgramContext) -> int:
     if "g" in flags:
         await ctx.stdout.write(((group_name if "n" in flags else str(user.gid)) + "\n").encode())
         return 0
+    # getgroups(): runc gives the process its primary group among its groups, and the
+    # kernel keeps them sorted (without duplicates).
+    listed = sorted({user.gid, *user.groups})
     if "G" in flags:
-        listed = [user.gid, *(g for g in user.groups if g != user.gid)]
         shown = [groups.get(g, str(g)) if "n" in flags else str(g) for g in listed]
         await ctx.stdout.write((" ".join(shown) + "\n").encode())
         return 0
     text = f"uid={user.uid}" + (f"({user.name})" if user.name else "")
     text += f" gid={user.gid}" + (f"({group_name})" if group_name else "")
-    # getgroups(): runc gives the process its primary group among its groups.
-    listed = [user.gid, *(g for g in user.groups if g != user.gid)]
     text += " groups=" + ",".join(f"{g}({groups[g]})" if g in groups else str(g) for g in listed)
     await ctx.stdout.write((text + "\n").encode())
     return 0

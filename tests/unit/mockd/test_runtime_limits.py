@@ -102,7 +102,7 @@ def test_no_limit_no_oom_and_update_sets_one() -> None:
             clock.advance(1)
         await settle()
         assert c.running  # 150+ MiB and no limit
-        store.update("u1", {"Memory": 64 * MIB})
+        store.update("u1", {"Memory": 64 * MIB, "MemorySwap": -1})  # memory alone is a 409
         await settle()
         clock.advance(1)
         assert await store.wait("u1") == 137

@@ -114,7 +114,7 @@ def test_update_and_size_give_current_entries() -> None:
     async def body(clock: ManualClock, store: ContainerStore) -> None:
         c, _ = store.create({"Image": "busybox", "Cmd": ["true"]}, "one")
         before = entry(store, c)
-        store.update(c.id, {"Memory": 64 * 1024 * 1024})
+        store.update(c.id, {"Memory": 64 * 1024 * 1024, "MemorySwap": -1})
         assert entry(store, c) is not before  # a new host config: built again
         sized = store.list_containers(all=True, size=True, api_version=V)[0]
         assert sized["SizeRw"] == 0 and sized["SizeRootFs"] > 0
