@@ -5,9 +5,10 @@ subnet in use, otherwise the first free subnet of the engine's default
 address pools (moby's ``ipamutils``: 172.17-31.0.0/16, then 192.168.0.0/16
 cut into /20s).  :class:`SubnetPool` hands out the addresses of one subnet:
 in order, from the IP range when there is one, never the network or broadcast
-address, the gateway or an auxiliary address; serially, as libnetwork's
-bitmap does (after the last address given, wrapping around), so an address
-released by a stopped container is not the next one given out.
+address, the gateway or an auxiliary address; the lowest free one, as
+libnetwork's bitmap does by default (dockerd 20.10 gives a released address out
+again at once), or after the last one given, wrapping around, when the
+network's IPAM options ask for ``com.docker.network.ipam.serial``.
 """
 
 from __future__ import annotations
@@ -70,8 +71,10 @@ class SubnetPool:
         ip_range: IPv4Network | None = None,
         gateway: IPv4Address | None = None,
         aux_addresses: Mapping[str, IPv4Address] | None = None,
+        serial: bool = False,
     ) -> None:
         self.subnet = subnet
+        self.serial = serial
         self.ip_range = ip_range
         if ip_range is not None and not ip_range.subnet_of(subnet):
             raise Forbidden(f"Invalid range {ip_range} for subnet {subnet}")
@@ -83,6 +86,9 @@ class SubnetPool:
         self._reserved.update(self.aux_addresses.values())
         self._allocated: set[IPv4Address] = set()
         self._last: IPv4Address | None = None
+        # Below this no address is free: the lowest-free search starts here, so that
+        # filling a /16 one container at a time stays linear.
+        self._lowest_maybe_free = 0
         # The gateway is the first address given out, unless the user chose it.
         if gateway is not None:
             if gateway not in subnet:
@@ -112,7 +118,11 @@ class SubnetPool:
     def _candidates(self) -> Iterable[IPv4Address]:
         span = self.ip_range or self.subnet
         first, last = int(span.network_address), int(span.broadcast_address)
-        start = first if self._last is None or int(self._last) >= last else int(self._last) + 1
+        if self.serial:
+            serial_start = self._last is not None and int(self._last) < last
+            start = int(self._last) + 1 if serial_start and self._last is not None else first
+        else:
+            start = self._lowest_maybe_free
         start = max(start, first)
         # Lazily: a /16 holds 65,536 addresses and an allocation usually takes the first.
         for value in itertools.chain(range(start, last + 1), range(first, start)):
@@ -131,11 +141,14 @@ class SubnetPool:
             if candidate not in self._allocated and candidate not in self._reserved:
                 self._allocated.add(candidate)
                 self._last = candidate
+                if not self.serial:
+                    self._lowest_maybe_free = int(candidate) + 1
                 return candidate
         raise _exhausted(self.subnet)
 
     def release(self, address: IPv4Address) -> None:
         self._allocated.discard(address)
+        self._lowest_maybe_free = min(self._lowest_maybe_free, int(address))
 
 
 def _exhausted(subnet: IPv4Network) -> SystemError_:

@@ -41,6 +41,8 @@ PREDEFINED = ("bridge", "host", "none")
 EndpointSettings = dict[str, dict[str, Any]]  # NetworkSettings.Networks, by network name
 LIST_FILTERS = ("dangling", "driver", "id", "label", "name", "scope", "type")
 PRUNE_FILTERS = ("label", "label!", "until")
+# libnetwork's IPAM option for handing out addresses after the last one, not the lowest free.
+SERIAL_OPTION = "com.docker.network.ipam.serial"
 _DEFAULT_BRIDGE_OPTIONS = {
     "com.docker.network.bridge.default_bridge": "true",
     "com.docker.network.bridge.enable_icc": "true",
@@ -228,7 +230,8 @@ class NetworkStore:
         configs = list(ipam.get("Config") or [])
         if len(configs) > 1:
             raise InvalidParameter("the mock supports one IPv4 subnet per network")
-        pool, shown = self._make_pool(configs[0] if configs else None)
+        serial = str((ipam.get("Options") or {}).get(SERIAL_OPTION, "")).lower() == "true"
+        pool, shown = self._make_pool(configs[0] if configs else None, serial=serial)
         network = Network(
             self.ids.new_id(), name, driver, self.clock.now_ns(), pool=pool, ipam_config=[shown],
             ipam_driver=ipam_driver, ipam_options=ipam.get("Options"),
@@ -240,14 +243,16 @@ class NetworkStore:
         self.events.publish("network", "create", network.id, {"name": name, "type": driver})
         return network
 
-    def _make_pool(self, config: Mapping[str, Any] | None) -> tuple[SubnetPool, dict[str, Any]]:
+    def _make_pool(
+        self, config: Mapping[str, Any] | None, *, serial: bool = False
+    ) -> tuple[SubnetPool, dict[str, Any]]:
         """A subnet and its pool from one IPAM config; and the config as inspect shows it."""
         config = dict(config or {})
         if not config.get("Subnet"):
             if config.get("IPRange") or config.get("Gateway"):
                 raise Forbidden("ipam config without a subnet")  # libnetwork refuses it too
             subnet = self.space.request(None)
-            pool = SubnetPool(subnet)
+            pool = SubnetPool(subnet, serial=serial)
             return pool, {"Subnet": str(subnet), "Gateway": str(pool.gateway)}
         subnet = parse_subnet(str(config["Subnet"]))
         ip_range = parse_subnet(str(config["IPRange"])) if config.get("IPRange") else None
@@ -257,7 +262,9 @@ class NetworkStore:
         }
         self.space.request(subnet)
         try:
-            pool = SubnetPool(subnet, ip_range=ip_range, gateway=gateway, aux_addresses=aux)
+            pool = SubnetPool(
+                subnet, ip_range=ip_range, gateway=gateway, aux_addresses=aux, serial=serial
+            )
         except Exception:
             self.space.release(subnet)
             raise

@@ -451,3 +451,29 @@ def test_port_bindings_in_inspect_and_list(d: Backend) -> None:
     assert published == [("", 443, 0), ("0.0.0.0", 80, v4), ("::", 80, v6)]
     call(d, "POST", f"/containers/{cid}/stop?t=0")
     assert inspect(d, cid)["NetworkSettings"]["Ports"] == {}
+
+
+def test_a_released_address_is_the_next_one_given(d: Backend) -> None:
+    """libnetwork's default allocation takes the lowest free address (no traffic is sent:
+    the addresses are only read back)."""
+    name = unique("ipreuse")
+    ipam = {"Config": [{"Subnet": "10.213.7.0/24"}]}
+    d.track(
+        "network", call(d, "POST", "/networks/create", 201, json={"Name": name, "IPAM": ipam})["Id"]
+    )
+    endpoint = {
+        "NetworkingConfig": {"EndpointsConfig": {name: {}}},
+        "HostConfig": {"NetworkMode": name},
+    }
+
+    def started() -> tuple[str, str]:
+        cid = create(d, ["sleep", "300"], **endpoint)
+        call(d, "POST", f"/containers/{cid}/start")
+        return cid, inspect(d, cid)["NetworkSettings"]["Networks"][name]["IPAddress"]
+
+    first, first_ip = started()
+    second, second_ip = started()
+    assert (first_ip, second_ip) == ("10.213.7.2", "10.213.7.3")
+    remove(d, first)
+    assert started()[1] == "10.213.7.2"
+    remove(d, second)

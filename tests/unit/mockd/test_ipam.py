@@ -52,8 +52,21 @@ def test_aux_addresses_are_never_given_out() -> None:
         pool.allocate()
 
 
-def test_allocation_is_serial_after_release() -> None:
+def test_allocation_takes_the_lowest_free_address() -> None:
+    """As dockerd 20.10 (checked): a released address is the next one given."""
     pool = SubnetPool(IPv4Network("10.0.0.0/29"))
+    a = pool.allocate()
+    b = pool.allocate()
+    pool.release(a)
+    assert pool.allocate() == a
+    pool.release(b)
+    pool.release(a)
+    assert [str(pool.allocate()) for _ in range(3)] == ["10.0.0.2", "10.0.0.3", "10.0.0.4"]
+
+
+def test_serial_allocation_moves_on_after_release() -> None:
+    """With com.docker.network.ipam.serial: after the last address given, wrapping."""
+    pool = SubnetPool(IPv4Network("10.0.0.0/29"), serial=True)
     a = pool.allocate()
     pool.allocate()
     pool.release(a)
