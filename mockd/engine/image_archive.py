@@ -91,7 +91,10 @@ def plan_save(store: ImageStore, names: Sequence[str]) -> list[SaveItem]:
                     if ref not in item.tags:
                         item.tags.append(ref)
                 continue
-        image = store.get(name)
+        try:
+            image = store.get(name)
+        except NotFound:
+            raise NotFound(f"No such image: {name}") from None  # the name as given
         item = items.setdefault(image.id, SaveItem(image, []))
         if isinstance(parsed, Reference) and parsed.tag and not image.id.endswith(name):
             ref = parsed.with_default_tag()

@@ -228,6 +228,12 @@ class NetworkStore:
         if ipam_driver != "default":
             raise NotFound(f'plugin "{ipam_driver}" not found')
         configs = list(ipam.get("Config") or [])
+        if enable_ipv6 and not any(":" in str(c.get("Subnet") or "") for c in configs):
+            # dockerd 20.10 has no default IPv6 pools: an IPv6 network needs its subnet.
+            raise NotFound(
+                "could not find an available, non-overlapping IPv6 address pool among the "
+                "defaults to assign to the network"
+            )
         if len(configs) > 1:
             raise InvalidParameter("the mock supports one IPv4 subnet per network")
         serial = str((ipam.get("Options") or {}).get(SERIAL_OPTION, "")).lower() == "true"

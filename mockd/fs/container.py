@@ -39,10 +39,10 @@ class ContainerFS(UnionView):
         super().__init__()
         self._lower = lower._roots() if lower is not None else []
         self._clock = clock
+        # The upper directory is the graph driver's own (0755, root's), and overlayfs shows
+        # a merged directory with the upper one's attributes: an image whose layer says
+        # "./" is 0700 still has a 0755 root in its containers.
         self.upper: Node = new_dir(mtime=self._lower[0].mtime if self._lower else clock())
-        if self._lower:
-            top = self._lower[0]
-            self.upper.mode, self.upper.uid, self.upper.gid = top.mode, top.uid, top.gid
 
     def _roots(self) -> list[Node]:
         return [self.upper, *self._lower]

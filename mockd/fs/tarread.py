@@ -339,6 +339,10 @@ def read_entries(
         with tarfile.open(fileobj=io.BufferedReader(reader), mode="r|") as archive:
             for member in archive:
                 entries.append(_stage(archive, member, limits, len(entries), whiteouts))
+    except tarfile.ReadError as exc:
+        if "empty file" not in str(exc) or entries:
+            raise TarSafetyError(_go_tar_error(exc)) from exc
+        # No byte at all: Go's reader meets EOF at once, an archive without entries.
     except (tarfile.TarError, EOFError) as exc:  # gzip raises EOFError on a truncated stream
         raise TarSafetyError(_go_tar_error(exc)) from exc
     if keep:

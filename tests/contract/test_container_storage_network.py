@@ -477,3 +477,12 @@ def test_a_released_address_is_the_next_one_given(d: Backend) -> None:
     remove(d, first)
     assert started()[1] == "10.213.7.2"
     remove(d, second)
+
+
+def test_an_ipv6_network_needs_its_subnet(d: Backend) -> None:
+    """dockerd 20.10 has no default IPv6 pools."""
+    reply = d.api("POST", f"{V}/networks/create", json={"Name": unique("v6"), "EnableIPv6": True})
+    assert (reply.status_code, reply.json()) == (404, {"message": (
+        "could not find an available, non-overlapping IPv6 address pool among the defaults "
+        "to assign to the network"
+    )})  # fmt: skip

@@ -121,6 +121,35 @@ def test_import_answers_with_the_image_id(docker: Backend) -> None:
     assert bad.json()["message"] == "run is not a valid change command"
 
 
+def test_import_of_nothing_and_of_garbage(docker: Backend) -> None:
+    """No byte at all is an archive without entries (an image with an empty layer);
+    bytes that are no tar are dockerd's 500, in its untar's words."""
+    headers = {"Content-Type": "application/x-tar"}
+    reply = docker.api("POST", f"{V}/images/create?fromSrc=-", data=b"", headers=headers)
+    assert reply.status_code == 200
+    image_id = json.loads(reply.text.splitlines()[-1])["status"]
+    docker.track("image", image_id)
+    rootfs = docker.api("GET", f"{V}/images/{image_id}/json").json()["RootFS"]
+    assert rootfs == {
+        "Type": "layers",
+        "Layers": ["sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"],
+    }
+    for garbage, reason in ((b"garbage", "unexpected EOF"),
+                            (bytes(range(256)) * 3, "archive/tar: invalid tar header")):  # fmt: skip
+        reply = docker.api("POST", f"{V}/images/create?fromSrc=-", data=garbage, headers=headers)
+        assert reply.status_code == 500
+        assert reply.json()["message"] == f"Error processing tar file(exit status 1): {reason}"
+
+
+def test_save_of_a_missing_image_names_it_as_given(docker: Backend) -> None:
+    for path in ("/images/get?names=nonexist-image", "/images/nonexist-image/get"):
+        reply = docker.api("GET", V + path)
+        assert (reply.status_code, reply.json()) == (
+            404,
+            {"message": "No such image: nonexist-image"},
+        )
+
+
 def test_commit_then_run_the_new_image(docker: Backend, client: dockersdk.DockerClient) -> None:
     ensure_busybox(client)
     name = docker.track("container", unique("xfer-commit"))
@@ -137,7 +166,9 @@ def test_commit_then_run_the_new_image(docker: Backend, client: dockersdk.Docker
     assert made["RootFS"]["Layers"][:-1] == base["RootFS"]["Layers"]
     assert made["Container"] == client.containers.get(name).id
     assert "B=3" in made["Config"]["Env"]
-    out = run_output(docker, client, f"{repo}:v1", "sh", "-c", "cat /f; echo $B; test -e /bin/ls || echo gone")
+    out = run_output(
+        docker, client, f"{repo}:v1", "sh", "-c", "cat /f; echo $B; test -e /bin/ls || echo gone"
+    )
     assert out == b"committed\n3\ngone\n"
     history = client.images.api.history(f"{repo}:v1")
     assert history[0].comment == "a message"

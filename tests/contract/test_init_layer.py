@@ -103,3 +103,13 @@ def test_commit_leaves_it_out_and_it_hides_the_image_files(
     assert members[".dockerenv"].size == 0
     assert (members["etc/mtab"].issym(), members["etc/mtab"].linkname) == (True, "/proc/mounts")
     assert container.diff() == []
+
+
+def test_the_root_is_the_upper_directorys_whatever_the_image_says(
+    docker: Backend, client: dockersdk.DockerClient
+) -> None:
+    """overlayfs shows a merged directory with the upper one's attributes: an image whose
+    layer has "./" as 0700 (the real engine's busybox, imported from a mktemp folder)
+    still gives its containers a 0755 root."""
+    out = client.containers.run(BUSYBOX, ["stat", "-c", "%a %U", "/"], remove=True)
+    assert out == b"755 root\n"

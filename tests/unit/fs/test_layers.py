@@ -192,3 +192,16 @@ def test_lookup_does_not_scan_layers(clock: Callable[[], float]) -> None:
     fs = ContainerFS(union_of(layers), clock=clock)
     assert fs.read_file("/d/f0-0") == b"x"
     assert len(fs.listdir("/d")) == 10_000
+
+
+def test_the_root_is_the_upper_directorys(image: list[Layer]) -> None:
+    """A layer whose "./" is 0700 (an archive made from a mktemp folder) does not make
+    the container's root 0700: overlayfs shows the upper directory's attributes."""
+    view = union_of(image)
+    top = image[-1].root
+    saved, top.mode = top.mode, 0o700
+    try:
+        assert view.stat("/").mode == 0o700
+        assert ContainerFS(view).stat("/").mode == 0o755
+    finally:
+        top.mode = saved
