@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mockd.engine.mount_info import host_memory
 from mockd.engine.mounts import MountPoint
 from mockd.errors import InvalidParameter
 from mockd.programs.api import DEFAULT_PATH
@@ -368,8 +369,10 @@ def _mount_spec(spec: dict[str, Any]) -> MountPoint:
     if kind == "tmpfs":
         if source:
             raise _mount_error(kind, "field Source must not be specified")
-        mode = int((spec.get("TmpfsOptions") or {}).get("Mode") or 0o1777)
-        return MountPoint("tmpfs", destination, rw=rw, tmpfs_mode=mode)
+        options = spec.get("TmpfsOptions") or {}
+        mode = int(options.get("Mode") or 0o1777)
+        size = int(options.get("SizeBytes") or 0)
+        return MountPoint("tmpfs", destination, rw=rw, tmpfs_mode=mode, tmpfs_size=size)
     raise _mount_error(kind, "mount type unknown")
 
 
@@ -426,8 +429,22 @@ def _tmpfs_point(destination: str, options: str) -> MountPoint:
                 point.tmpfs_uid = int(value)
             elif key == "gid":
                 point.tmpfs_gid = int(value)
+            elif key == "size":
+                point.tmpfs_size = _tmpfs_size(value)
         except ValueError:
             raise InvalidParameter(f"invalid tmpfs option {option!r}") from None
         if key in ("ro", "rw"):
             point.rw = key == "rw"
     return point
+
+
+def _tmpfs_size(value: str) -> int:
+    """A tmpfs ``size=`` in bytes, as the kernel reads it: a number with an optional
+    k/m/g/t/p/e suffix (powers of 1024), or a percentage of the host's RAM."""
+    if value.endswith("%"):
+        return host_memory() * int(value[:-1]) // 100
+    suffixes = "kmgtpe"
+    unit = value[-1:].lower()
+    if unit in suffixes:
+        return int(value[:-1]) << (10 * (suffixes.index(unit) + 1))
+    return int(value)

@@ -52,6 +52,7 @@ from mockd import catalog
 from mockd import filters as flt
 from mockd.engine.clock import NANOS, ZERO_TIME, Clock, rfc3339_nano
 from mockd.engine.container_config import (
+    DEFAULT_SHM_SIZE,
     command_of,
     inspect_config,
     merge_config,
@@ -540,10 +541,16 @@ class ContainerStore:
         container.rootfs = self.mounts.prepare(cid, points, image_view, container.fs)
         read_only = bool(host.get("ReadonlyRootfs"))
         for name in ETC_FILES:  # read-only with the rootfs, as dockerd mounts them
-            container.rootfs.add(
-                Mount(f"/etc/{name}", container.config_dir, source=f"/{name}", read_only=read_only)
-            )
+            etc_file = Mount(
+                f"/etc/{name}", container.config_dir, source=f"/{name}",
+                read_only=read_only, kind="etc", rank=1,
+            )  # fmt: skip
+            container.rootfs.add(etc_file)
         container.rootfs.root_read_only = read_only
+        # What runc mounts besides: df and mount list them (mockd.engine.mount_info).
+        container.rootfs.shm_size = int(host.get("ShmSize") or DEFAULT_SHM_SIZE)
+        container.rootfs.masked_paths = [str(p) for p in host.get("MaskedPaths") or []]
+        container.rootfs.readonly_paths = [str(p) for p in host.get("ReadonlyPaths") or []]
         try:
             for network, settings in networks:
                 ipam = settings.get("IPAMConfig") or {}
@@ -778,15 +785,16 @@ class ContainerStore:
         c.state.pid = 0
         c.state.exit_code = code
         c.state.finished_at_ns = self.clock.now_ns()
-        self._release_network(c)
-        if c.rootfs is not None:
-            self.mounts.stop(c.id, c.mount_points, c.rootfs)
         c.logs.close()
         self.health.stop(c)
         if process.oom_killed:  # the kernel's OOM kill: its event comes before die
             c.state.oom_killed = True
             self.event(c, "oom")
+        # dockerd reports die first, then its cleanup: network disconnect, volume unmount.
         self.event(c, "die", exitCode=str(code))
+        self._release_network(c)
+        if c.rootfs is not None:
+            self.mounts.stop(c.id, c.mount_points, c.rootfs)
         self._resolve(c._exit_waiters, code)
         if self._should_restart(c, code):
             c.restart_count += 1

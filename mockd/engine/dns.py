@@ -1,4 +1,5 @@
-"""What a container's programs can learn of its networks: Docker's embedded DNS and pings.
+"""What a container's programs can learn of its networks: Docker's embedded DNS, pings,
+and its interfaces (for ``ip``, ``ifconfig`` and ``route``).
 
 On every user-defined network a running container is attached to, libnetwork's
 embedded DNS server (127.0.0.11) answers the names of the running containers
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 from mockd.engine.ids import short_id
 from mockd.engine.networks import Network
 from mockd.errors import NotFound
+from mockd.programs.api import Interface
 
 if TYPE_CHECKING:
     from mockd.engine.containers import Container, ContainerStore
@@ -94,6 +96,27 @@ class ContainerNetwork:
             if found:
                 return found
         return []
+
+    def interfaces(self) -> list[Interface]:
+        owner = self._owner()
+        if owner is None:
+            return []
+        out = []
+        for position, network in enumerate(self._networks()):
+            endpoint = network.endpoints[owner.id]
+            if not endpoint.prefix_len:
+                continue  # host and none give no interface of the container's own
+            out.append(Interface(
+                name=f"eth{position}",
+                # A stable stand-in for the host's ifindex: the real ones grow with every veth.
+                index=2 + 2 * (int(endpoint.endpoint_id[:8], 16) % 5000),
+                mac=endpoint.mac,
+                address=str(endpoint.ipv4),
+                prefix_len=endpoint.prefix_len,
+                gateway=endpoint.gateway,  # an internal network keeps its default route
+                mtu=int(network.options.get("com.docker.network.driver.mtu") or 1500),
+            ))  # fmt: skip
+        return out
 
     def reachable(self, address: str) -> bool:
         try:

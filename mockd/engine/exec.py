@@ -104,6 +104,10 @@ def _additional_groups(fs_read: Any, specs: Sequence[str]) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _exec_action(action: str, argv: list[str]) -> str:
+    return f"{action}: {argv[0]} {' '.join(argv[1:])}" if argv else f"{action}: "
+
+
 def _table(fs_read: Any, path: str) -> list[list[str]]:
     try:
         text = bytes(fs_read(path)).decode(errors="replace")
@@ -319,7 +323,8 @@ class ExecStore:
             instance.terminal.resize(int(size[0]), int(size[1]))
         self._execs[instance.id] = instance
         container.exec_ids.append(instance.id)
-        self._publish(instance, "exec_create: " + " ".join(argv), {"execID": instance.id})
+        # dockerd's words: the entrypoint, a space, then the arguments (none: a trailing space).
+        self._publish(instance, _exec_action("exec_create", argv), {"execID": instance.id})
         return instance
 
     def start(self, instance: ExecInstance, *, attach: bool) -> None:
@@ -340,7 +345,9 @@ class ExecStore:
             raise Conflict(f"Container {short_name} is paused, unpause the container before exec")
         instance.running = True
         instance._output = asyncio.Queue() if attach else None
-        self._publish(instance, "exec_start: " + " ".join(instance.argv), {"execID": instance.id})
+        self._publish(
+            instance, _exec_action("exec_start", instance.argv), {"execID": instance.id}
+        )
         stdin: InputStream = EmptyInput()
         if instance.open_stdin and attach:
             instance._stdin = Pipe()

@@ -198,7 +198,7 @@ def import_image(
         "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]},
     }
     image = store.add(encode_config(image_config), [layer])
-    store.events.publish("image", "import", image.id, {**image.labels, "name": image.id})
-    if ref is not None:
+    if ref is not None:  # dockerd tags first, then reports the import
         store.tag(image.id, ref.name, ref.tag)
+    store.events.publish("image", "import", image.id, {**image.labels, "name": image.id})
     return image

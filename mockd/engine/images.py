@@ -233,7 +233,8 @@ class ImageStore:
     def record_pull(self, image: Image, ref: Reference) -> None:
         """After a pull: the reference points at the image; publish ``pull``."""
         self._refs[ref] = image.id
-        self._event("pull", ref.familiar(), ref.familiar(), image)
+        # dockerd's LogImageEvent(FamiliarString(ref), FamiliarName(ref), "pull").
+        self._event("pull", ref.familiar(), ref.familiar_name, image)
 
     def _remove_ref(self, ref: Reference) -> Reference:
         ref = ref.with_default_tag()
@@ -337,7 +338,7 @@ class ImageStore:
         chains = chain_ids(image.diff_ids) if image.layers else []
         freed = [chain for layer, chain in zip(image.layers, chains, strict=True)
                  if self.layers.release(layer.diff_id)]  # fmt: skip
-        self._event("delete", image.id, image.id, image)
+        self._event("delete", image.id, image.id, None)  # gone: no labels to copy
         records.append({"Deleted": image.id})
         records.extend({"Deleted": chain} for chain in reversed(freed))
         parent = self._images.get(image.parent) if image.parent else None

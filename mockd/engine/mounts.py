@@ -38,6 +38,7 @@ from mockd.fs.union import Stack, UnionView, child_stack, stat_of
 from mockd.programs.devices import dev_tree, dev_until_start
 
 if TYPE_CHECKING:
+    from mockd.engine.mount_info import MountInfo
     from mockd.engine.volumes import VolumeStore
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
 ]  # fmt: skip
 
 MAX_SYMLINKS = 40  # Linux's limit on links followed in one lookup
+DEFAULT_SHM_BYTES = 64 * 1024 * 1024  # dockerd's default HostConfig.ShmSize
 
 
 def _kind(mode: int) -> FileKind:
@@ -266,12 +268,23 @@ class HostDirectory(_QueriesFromStat):
 
 @dataclass
 class Mount:
-    """``source`` (a directory or a file) of ``fs`` mounted at ``destination``."""
+    """``source`` (a directory or a file) of ``fs`` mounted at ``destination``.
+
+    The other fields only describe the mount to ``df`` and ``mount``
+    (``mockd.engine.mount_info``); they change nothing of how paths are routed.
+    """
 
     destination: str
     fs: FileSystem
     read_only: bool = False
     source: str = "/"
+    kind: str = ""  # "volume", "bind", "tmpfs", "etc" (the /etc files) or "" (/dev)
+    host_path: str = ""  # the host directory of a bind or o=bind volume ("": in memory)
+    tmpfs_size: int = 0  # bytes; 0: the kernel's default (half of RAM)
+    tmpfs_options: str = ""  # mode=, uid=, gid= as /proc/mounts shows them
+    # dockerd's order before its sort by depth: volumes and binds, then the
+    # /etc files, then HostConfig.Tmpfs, then Mounts' tmpfs (see mount_info).
+    rank: int = 0
 
 
 def _erofs(path: str) -> OSError:
@@ -325,14 +338,28 @@ class MountTable(_QueriesFromStat):
         self.runtime_mounts: list[Mount] = []
         self._routing: list[Mount] = []
         self._by_destination: dict[str, Mount] = {}  # a walk meets mount points by name
+        # What only df and mount read (mockd.engine.mount_info): the mounts
+        # runc makes besides these, as the container's HostConfig asks.
+        self.added: dict[str, int] = {}  # destination: when it was added (ties in dockerd's sort)
+        self.shm_size = DEFAULT_SHM_BYTES  # HostConfig.ShmSize
+        self.masked_paths: list[str] = []  # HostConfig.MaskedPaths
+        self.readonly_paths: list[str] = []  # HostConfig.ReadonlyPaths
+        self.layer_id = ""  # names the overlay's upperdir in its mount options
         for mount in mounts or []:
             self.add(mount)
+
+    def mount_info(self) -> list[MountInfo]:
+        """The container's mounts as its ``/proc/mounts`` lists them, with their usage."""
+        from mockd.engine.mount_info import describe
+
+        return describe(self)
 
     def add(self, mount: Mount, *, runtime: bool = False) -> None:
         mount.destination = paths.clean(mount.destination)
         self.mounts = [m for m in self.mounts if m.destination != mount.destination]
         self.runtime_mounts = [m for m in self.runtime_mounts if m.destination != mount.destination]
         (self.runtime_mounts if runtime else self.mounts).append(mount)
+        self.added[mount.destination] = len(self.added)
         # Longest first, so the first prefix hit is the owner.
         self.mounts.sort(key=lambda m: len(m.destination), reverse=True)
         self._routing = sorted(
@@ -716,6 +743,7 @@ class MountPoint:
     tmpfs_mode: int = 0o1777
     tmpfs_uid: int = 0
     tmpfs_gid: int = 0
+    tmpfs_size: int = 0  # bytes (size= or TmpfsOptions.SizeBytes); 0: the kernel's half of RAM
 
     def to_wire(self, *, summary: bool = False) -> dict[str, object]:
         """An entry of ``Mounts`` (inspect, or with ``summary`` the list's)."""
@@ -765,6 +793,7 @@ class ContainerMounts:
         self, container_id: str, points: list[MountPoint], image: FileSystem, own: FileSystem
     ) -> MountTable:
         table = MountTable(own)
+        table.layer_id = container_id
         # First: mount points under /dev are made in it, not in the container's layer.
         table.add(Mount(DEV, dev_until_start(_clock_of(own))), runtime=True)
         acquired: list[str] = []
@@ -773,7 +802,7 @@ class ContainerMounts:
                 fs = self._source_fs(point, container_id, image, acquired)
                 with contextlib.suppress(OSError):
                     table.mkdir(point.destination, parents=True)  # dockerd's mountpoint dirs
-                table.add(Mount(point.destination, fs, read_only=not point.rw))
+                table.add(_described(Mount(point.destination, fs, read_only=not point.rw), point))
         except Exception:
             for name in acquired:
                 self.volumes.release(name, container_id)
@@ -836,3 +865,19 @@ def _fresh_tmpfs(point: MountPoint) -> MemoryFileSystem:
     tmpfs.upper.mode = point.tmpfs_mode & 0o7777
     tmpfs.upper.uid, tmpfs.upper.gid = point.tmpfs_uid, point.tmpfs_gid
     return tmpfs
+
+
+def _described(mount: Mount, point: MountPoint) -> Mount:
+    """``mount`` with what ``df`` and ``mount`` show of ``point``."""
+    mount.kind = point.type
+    if isinstance(mount.fs, HostDirectory):  # a bind, or an o=bind volume
+        mount.host_path = str(mount.fs.root)
+    if point.type == "tmpfs":
+        mount.tmpfs_size = point.tmpfs_size
+        shown = [f"mode={point.tmpfs_mode & 0o7777:o}"] if point.tmpfs_mode & 0o7777 != 0o1777 else []
+        shown += [f"uid={point.tmpfs_uid}"] if point.tmpfs_uid else []
+        shown += [f"gid={point.tmpfs_gid}"] if point.tmpfs_gid else []
+        mount.tmpfs_options = ",".join(shown)
+        # dockerd appends HostConfig.Tmpfs (not listed in inspect) before Mounts' tmpfs.
+        mount.rank = 3 if point.listed else 2
+    return mount

@@ -396,6 +396,11 @@ class NetworkStore:
         mine.pop(network.id, None)
         self._settings.pop(container_id, None)
         self._drop_endpoint(network, container_id)
+        # dockerd logs the daemon's own "disconnect" besides the endpoint's: a running
+        # container's disconnect is two events, a stopped one's (no endpoint) one.
+        self.events.publish("network", "disconnect", network.id,
+                            {"container": container_id, "name": network.name,
+                             "type": network.driver})  # fmt: skip
 
     def activate(self, container_id: str, name: str) -> list[Endpoint]:
         """At start: an endpoint on every network the container belongs to (all or none)."""

@@ -301,7 +301,9 @@ async def _push_stream(
                 yield line
             digest, size = result[0]
             store.add_reference(image, target.repository().with_digest(digest))
-            store.events.publish("image", "push", target.familiar(), {"name": target.familiar()})
+            store.events.publish(
+                "image", "push", target.familiar(), {"name": target.familiar_name}
+            )
             yield _line({"status": f"{target.tag}: digest: {digest} size: {size}"})
             yield _line({"progressDetail": {},
                          "aux": {"Tag": target.tag, "Digest": digest, "Size": size}})  # fmt: skip

@@ -67,6 +67,23 @@ class NetworkView(Protocol):
         """Whether something at ``address`` answers this container's pings."""
         ...
 
+    def interfaces(self) -> list[Interface]:
+        """The container's interfaces besides ``lo``: eth0, eth1... in attachment order."""
+        ...
+
+
+@dataclass(frozen=True)
+class Interface:
+    """One of a container's network interfaces (its end of a veth pair)."""
+
+    name: str  # eth0
+    index: int  # ifindex; the host's end of the pair is index + 1
+    mac: str
+    address: str  # IPv4, dotted
+    prefix_len: int
+    gateway: str
+    mtu: int = 1500
+
 
 @dataclass(frozen=True)
 class User:

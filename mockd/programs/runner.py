@@ -135,6 +135,11 @@ class Process:
     def done(self) -> bool:
         return self._task.done()
 
+    @property
+    def signaled(self) -> bool:
+        """Whether a signal ended it (its code is then 128 + signum), not its own exit."""
+        return self._forced is not None
+
     def _terminate(self, code: int) -> None:
         if self._task.done() or self._forced is not None:
             return

@@ -81,3 +81,43 @@ def test_container_create_and_remove_are_reported(docker: Backend) -> None:
         assert event.actor.attributes["name"] == name
         assert event.actor.attributes["image"] == "busybox:latest"
         assert event.time is not None and since <= event.time <= until
+
+
+def test_a_containers_life_in_dockerds_order(docker: Backend) -> None:
+    """die before the network's disconnect; exec actions in dockerd's words (the
+    entrypoint, a space, its arguments); a running container's network disconnect is two
+    events (the endpoint's and the daemon's), a stopped one's one."""
+    docker.ensure_busybox()
+    client = docker.client(timeout=60)
+    name = docker.track("container", f"dockersdk-evorder-{uuid.uuid4().hex[:8]}")
+    network = f"dockersdk-evnet-{uuid.uuid4().hex[:8]}"
+    since = time.time() - 0.5
+    container = client.containers.run("busybox", ["sleep", "300"], name=name, detach=True)
+    container.exec_run(["true"])
+    created = docker.api("POST", "/networks/create", json={"Name": network})
+    docker.track("network", created.json()["Id"])
+    for _ in range(2):
+        assert docker.api("POST", f"/networks/{network}/connect", json={"Container": name}).ok
+        assert docker.api("POST", f"/networks/{network}/disconnect", json={"Container": name}).ok
+    container.kill()
+    container.wait(timeout=60)
+    assert docker.api("POST", f"/networks/{network}/connect", json={"Container": name}).ok
+    assert docker.api("POST", f"/networks/{network}/disconnect", json={"Container": name}).ok
+    time.sleep(0.2)
+    events = list(client.events(since=since, until=time.time() + 0.5))
+    ours = [
+        (e.type, e.action)
+        for e in events
+        if e.actor is not None
+        and e.actor.attributes is not None
+        and (e.actor.id == container.id or e.actor.attributes.get("container") == container.id)
+    ]
+    assert ours == [
+        ("container", "create"), ("network", "connect"), ("container", "start"),
+        ("container", "exec_create: true "), ("container", "exec_start: true "),
+        ("container", "exec_die"),
+        ("network", "connect"), ("network", "disconnect"), ("network", "disconnect"),
+        ("network", "connect"), ("network", "disconnect"), ("network", "disconnect"),
+        ("container", "kill"), ("container", "die"), ("network", "disconnect"),
+        ("network", "disconnect"),  # the stopped container's: no endpoint, one event
+    ]  # fmt: skip

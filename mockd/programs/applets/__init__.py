@@ -11,15 +11,22 @@ from mockd.programs.applets import (
     awk,
     files,
     filestat,
+    find,
+    grep,
+    iproute,
     misc,
+    mounts_info,
     network,
     ownership,
     process,
+    sed,
     shellutils,
+    sorting,
     system,
     terminal,
     text,
     textutils,
+    xargs,
 )
 from mockd.programs.applets._common import Applet, error
 from mockd.programs.devices import DeviceWriteError, EndlessRead
@@ -27,21 +34,21 @@ from mockd.programs.devices import DeviceWriteError, EndlessRead
 APPLETS: dict[str, Applet] = {
     # text
     "echo": text.echo, "printf": text.printf, "cat": text.cat, "head": text.head,
-    "tail": text.tail, "wc": text.wc, "grep": text.grep, "egrep": text.grep, "fgrep": text.grep,
-    "sed": text.sed, "tr": text.tr, "cut": text.cut, "sort": text.sort, "uniq": text.uniq,
+    "tail": text.tail, "wc": text.wc, "grep": grep.grep, "egrep": grep.grep, "fgrep": grep.grep,
+    "sed": sed.sed, "tr": text.tr, "cut": text.cut, "sort": sorting.sort, "uniq": sorting.uniq,
     "fold": text.fold, "tee": text.tee, "base64": text.base64, "md5sum": text.md5sum,
     "sha1sum": text.sha1sum, "sha256sum": text.sha256sum, "hexdump": text.hexdump,
     "seq": text.seq, "yes": text.yes, "expr": text.expr,
     # files
     "ls": files.ls, "mkdir": files.mkdir, "rm": files.rm, "rmdir": files.rmdir,
     "touch": files.touch, "cp": files.cp, "mv": files.mv, "ln": files.ln, "chmod": files.chmod,
-    "stat": filestat.stat, "mknod": filestat.mknod, "du": files.du, "df": files.df, "find": files.find,
+    "stat": filestat.stat, "mknod": filestat.mknod, "du": files.du, "df": mounts_info.df, "mount": mounts_info.mount, "find": find.find,
     "mktemp": files.mktemp, "basename": files.basename, "dirname": files.dirname,
     "pwd": files.pwd, "which": files.which, "dd": files.dd,
     # processes
     "sleep": process.sleep, "true": process.true, "false": process.false, "kill": process.kill,
     "ps": process.ps, "top": process.top, "env": process.env, "printenv": process.printenv,
-    "xargs": process.xargs,
+    "xargs": xargs.xargs,
     # system
     "id": system.id_, "whoami": system.whoami, "hostname": system.hostname,
     "uname": system.uname, "nproc": system.nproc, "free": system.free, "date": system.date,
@@ -63,6 +70,7 @@ APPLETS: dict[str, Applet] = {
     "pgrep": misc.pgrep, "pkill": misc.pkill,
     # network
     "nslookup": network.nslookup, "ping": network.ping,
+    "ip": iproute.ip, "ifconfig": iproute.ifconfig, "route": iproute.route,
     # shellutils and textutils (GNU grouped them so)
     "mkfifo": shellutils.mkfifo, "sync": shellutils.sync, "truncate": shellutils.truncate,
     "unlink": shellutils.unlink, "link": shellutils.link, "tty": shellutils.tty, "setsid": shellutils.setsid,

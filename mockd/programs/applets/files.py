@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import posixpath
 import time
 
@@ -15,9 +14,12 @@ from mockd.programs.applets._common import (
     names_by_id,
     open_operand,
     parse_flags,
+    parse_or_usage,
     read_exactly,
+    show_usage,
     strerror,
 )
+from mockd.programs.applets.datestr import InvalidDate, parse_datestr
 from mockd.programs.devices import DeviceWriteError
 from mockd.programs.opening import FileOutput, open_input, open_output
 
@@ -184,47 +186,49 @@ async def rmdir(ctx: ProgramContext) -> int:
 
 
 async def touch(ctx: ProgramContext) -> int:
-    flags, values, names = parse_flags(ctx.argv[1:], "cam", "dr")
+    parsed = await parse_or_usage(
+        ctx, "[-cham] [-d DATE] [-t DATE] [-r FILE] FILE...", "cham", "dtr"
+    )
+    if parsed is None:
+        return 1
+    flags, values, names = parsed
+    if not names:
+        return await show_usage(ctx, "[-cham] [-d DATE] [-t DATE] [-r FILE] FILE...")
+    when = await _touch_time(ctx, values)
+    if when is None:
+        return 1
     status = 0
-    now = ctx.clock.now()
-    if "d" in values:
-        when = _touch_date(values["d"])
-        if when is None:
-            await error(ctx, f"invalid date '{values['d']}'")
-            return 1
-        now = when
-    elif "r" in values:
-        try:
-            now = ctx.fs.stat(abspath(ctx, values["r"])).mtime
-        except OSError as exc:
-            await error(ctx, f"{values['r']}: {strerror(exc)}")
-            return 1
     for name in names:
         path = abspath(ctx, name)
         try:
-            if ctx.fs.exists(path):
-                ctx.fs.utime(path, now)
-            elif "c" not in flags:
+            if not ctx.fs.exists(path):
+                if "c" in flags:
+                    continue
                 ctx.fs.write_file(path, b"", mode=0o666 & ~ctx.umask)
+            ctx.fs.utime(path, when)
         except OSError as exc:
             await error(ctx, f"{name}: {strerror(exc)}")
             status = 1
     return status
 
 
-def _touch_date(text: str) -> float | None:
-    """``-d``: ``@SECONDS`` or ``YYYY-MM-DD[ HH:MM[:SS]]`` (the container's TZ is UTC)."""
-    if text.startswith("@"):
+async def _touch_time(ctx: ProgramContext, values: dict[str, str]) -> float | None:
+    """The time -r, -d or -t asks for (now without them); None after busybox's complaint."""
+    if "r" in values:
         try:
-            return float(text[1:])
-        except ValueError:
+            return ctx.fs.stat(abspath(ctx, values["r"])).mtime
+        except OSError as exc:
+            await error(ctx, f"can't stat '{values['r']}': {strerror(exc)}")
             return None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"):
-        try:
-            return float(calendar.timegm(time.strptime(text, fmt)))
-        except ValueError:
-            continue
-    return None
+    text = values.get("d", values.get("t"))
+    if text is None:
+        return ctx.clock.now()
+    try:
+        # Both take parse_datestr's formats; what they leave out stays as now.
+        return parse_datestr(text, ctx.clock.now())
+    except InvalidDate:
+        await error(ctx, f"invalid date '{text}'")
+        return None
 
 
 async def _copy_tree(
@@ -432,67 +436,6 @@ async def du(ctx: ProgramContext) -> int:
         for entry, size in rows:
             shown = name + entry[len(path) :] if entry != path else name
             await ctx.stdout.write(f"{size}\t{shown}\n".encode())
-    return status
-
-
-async def df(ctx: ProgramContext) -> int:
-    total, used = 61_255_492, 9_411_020
-    lines = [
-        "Filesystem           1K-blocks      Used Available Use% Mounted on",
-        f"overlay              {total:9d} {used:9d} {total - used:9d} {used * 100 // total + 1:3d}% /",
-        f"tmpfs                {65536:9d} {0:9d} {65536:9d}   0% /dev",
-        f"shm                  {65536:9d} {0:9d} {65536:9d}   0% /dev/shm",
-    ]
-    await ctx.stdout.write(("\n".join(lines) + "\n").encode())
-    return 0
-
-
-async def find(ctx: ProgramContext) -> int:
-    args = ctx.argv[1:]
-    roots: list[str] = []
-    while args and not args[0].startswith("-") and args[0] not in ("!", "("):
-        roots.append(args.pop(0))
-    name_pattern: str | None = None
-    kind: str | None = None
-    maxdepth: int | None = None
-    while args:
-        opt = args.pop(0)
-        if opt in ("-name", "-iname") and args:
-            name_pattern = args.pop(0)
-        elif opt == "-type" and args:
-            kind = {"f": "file", "d": "dir", "l": "symlink"}.get(args.pop(0), "?")
-        elif opt == "-maxdepth" and args:
-            maxdepth = int(args.pop(0))
-        elif opt == "-print":
-            continue
-        else:
-            await error(ctx, f"unrecognized: {opt}")
-            return 1
-    import fnmatch
-
-    status = 0
-    out: list[str] = []
-    for root in roots or ["."]:
-        path = abspath(ctx, root)
-        if not ctx.fs.exists(path):
-            await error(ctx, f"{root}: No such file or directory")
-            status = 1
-            continue
-        for entry, st in _walk(ctx, path):
-            shown = root.rstrip("/") + entry[len(path) :] if entry != path else root
-            relative = entry[len(path) :] if path != "/" else entry
-            depth = 0 if entry == path else relative.count("/")
-            if maxdepth is not None and depth > maxdepth:
-                continue
-            if name_pattern is not None and not fnmatch.fnmatchcase(
-                posixpath.basename(entry) or "/", name_pattern
-            ):
-                continue
-            if kind is not None and st.kind != kind:
-                continue
-            out.append(shown)
-    if out:
-        await ctx.stdout.write(("\n".join(out) + "\n").encode())
     return status
 
 

@@ -1,12 +1,12 @@
-"""Process applets: sleep, kill, ps, top, xargs, env, true, false."""
+"""Process applets: sleep, kill, ps, top, env, printenv, true, false (xargs: xargs.py)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from mockd.programs.api import ExecError, ProgramContext
-from mockd.programs.applets._common import error, exec_reason, run_command
+from mockd.programs.api import ProgramContext
+from mockd.programs.applets._common import error, run_command
 from mockd.programs.applets.formatting import Outcome
 from mockd.programs.process import ProcessInfo, ProcessTable
 from mockd.programs.signals import SIGTERM, signal_name, signal_number
@@ -261,31 +261,4 @@ async def printenv(ctx: ProgramContext) -> int:
             await ctx.stdout.write((ctx.env[name] + "\n").encode())
         else:
             status = 1
-    return status
-
-
-async def xargs(ctx: ProgramContext) -> int:
-    args = ctx.argv[1:]
-    per_call: int | None = None
-    while args and args[0].startswith("-") and len(args[0]) > 1:
-        flag = args.pop(0)
-        if flag == "-n" and args:
-            per_call = int(args.pop(0))
-        elif flag.startswith("-n"):
-            per_call = int(flag[2:])
-    command = args or ["echo"]
-    items = (await ctx.stdin.read()).decode("utf-8", "surrogateescape").split()
-    batches = (
-        [items[i : i + per_call] for i in range(0, len(items), per_call)] if per_call else [items]
-    )
-    status = 0
-    for batch in batches or [[]]:
-        try:
-            process = await ctx.spawn([*command, *batch])
-        except ExecError as exc:
-            await error(ctx, f"{command[0]}: {exec_reason(exc)}")
-            return exc.exit_code
-        code = await process.wait()
-        if code:
-            status = 123
     return status

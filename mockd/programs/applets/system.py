@@ -6,7 +6,8 @@ import time
 
 from mockd.programs.api import ProgramContext, User
 from mockd.programs.applets import formatting, userdb
-from mockd.programs.applets._common import error, names_by_id, parse_flags
+from mockd.programs.applets._common import abspath, error, names_by_id, parse_flags, strerror
+from mockd.programs.applets.datestr import InvalidDate, parse_datestr
 from mockd.programs.applets.network import hosts_entry
 
 KERNEL_RELEASE = "5.15.0-mockd"
@@ -138,11 +139,17 @@ async def free(ctx: ProgramContext) -> int:
 async def date(ctx: ProgramContext) -> int:
     flags, values, args = parse_flags(ctx.argv[1:], "uR", "dr")
     when = ctx.clock.now()
-    if "d" in values:
-        text = values["d"].lstrip("@")
+    if "r" in values:
         try:
-            when = float(text)
-        except ValueError:
+            when = ctx.fs.stat(abspath(ctx, values["r"])).mtime
+        except OSError as exc:
+            await error(ctx, f"can't stat '{values['r']}': {strerror(exc)}")
+            return 1
+    if "d" in values:
+        try:
+            # Fields the TIME leaves out are today's, at midnight (busybox zeroes them).
+            when = parse_datestr(values["d"], when, midnight=True)
+        except InvalidDate:
             await error(ctx, f"invalid date '{values['d']}'")
             return 1
     fmt = "%a %b %e %H:%M:%S %Z %Y"

@@ -1,4 +1,4 @@
-"""Text applets: echo, printf, cat, head, tail, wc, grep, sed, tr, cut, sort, uniq, ..."""
+"""Text applets: echo, printf, cat, head, tail, wc, tr, cut, fold, tee, base64, digests, seq, ..."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from collections.abc import Mapping
 from mockd.programs.api import ProgramContext
 from mockd.programs.applets import formatting
 from mockd.programs.applets._common import (
-    UsageError,
     abspath,
     chunks,
     error,
     inputs,
     open_operand,
     parse_flags,
+    parse_or_usage,
     read_exactly,
     read_input,
+    show_usage,
     strerror,
 )
 from mockd.programs.streams import InputStream
@@ -38,7 +39,15 @@ async def printf(ctx: ProgramContext) -> int:
 
 
 async def cat(ctx: ProgramContext) -> int:
-    _, _, files = parse_flags(ctx.argv[1:], "uvetAn")
+    parsed = await parse_or_usage(ctx, "[-nbvteA] [FILE]...", "uvetAnb")
+    if parsed is None:
+        return 1
+    flags, _, files = parsed
+    if "A" in flags:
+        flags |= {"v", "t", "e"}
+    if flags & {"t", "e"}:
+        flags.add("v")  # -t and -e imply -v, as in busybox
+    numbered = [0]  # the line number, which runs on across files
     status = 0
     for name in files or ["-"]:
         if name != "-" and ctx.fs.is_dir(abspath(ctx, name)):
@@ -49,14 +58,72 @@ async def cat(ctx: ProgramContext) -> int:
         if stream is None:
             status = 1
             continue
-        async for chunk in chunks(stream):
-            await ctx.stdout.write(chunk)
+        if not flags & {"n", "b", "v"}:
+            async for chunk in chunks(stream):
+                await ctx.stdout.write(chunk)
+            continue
+        data = await stream.read()
+        if "v" in flags:
+            data = _visible(data, tabs="t" in flags, ends="e" in flags)
+        if flags & {"n", "b"}:
+            data = _numbered(data, numbered, skip_empty="b" in flags)
+        await ctx.stdout.write(data)
     return status
 
 
+def _visible(data: bytes, *, tabs: bool, ends: bool) -> bytes:
+    """cat -v: control characters as ^X, bytes above 127 as M-X; -t shows tabs, -e ends."""
+    out = bytearray()
+    for byte in data:
+        prefix = b""
+        if byte >= 128:
+            prefix, byte = b"M-", byte - 128
+        if byte == 0x0A and not prefix:
+            out += b"$\n" if ends else b"\n"
+        elif byte == 0x09 and not prefix and not tabs:
+            out.append(byte)
+        elif byte < 32:
+            out += prefix + b"^" + bytes([byte + 64])
+        elif byte == 127:
+            out += prefix + b"^?"
+        else:
+            out += prefix + bytes([byte])
+    return bytes(out)
+
+
+def _numbered(data: bytes, counter: list[int], *, skip_empty: bool) -> bytes:
+    """cat -n/-b: busybox numbers whole lines, so a last line gets a newline too."""
+    out: list[bytes] = []
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    for line in lines:
+        if skip_empty and not line:
+            out.append(b"\n")
+            continue
+        counter[0] += 1
+        out.append(b"%6d\t%s\n" % (counter[0], line))
+    return b"".join(out)
+
+
 def _count_option(args: list[str]) -> list[str]:
-    """``head -5`` is ``head -n 5``."""
-    return [("-n" + a[1:]) if re.fullmatch(r"-\d+", a) else a for a in args]
+    """``head -5`` is ``head -n 5``, ``tail +8`` is ``tail -n +8`` (not after -n or -c,
+    whose value ``-2`` is a count: ``head -n -2``)."""
+    out: list[str] = []
+    for arg in args:
+        if out[-1:] not in (["-n"], ["-c"]) and re.fullmatch(r"[-+]\d+", arg):
+            arg = "-n" + arg.removeprefix("-")
+        out.append(arg)
+    return out
+
+
+_COUNT_SUFFIXES = {"": 1, "b": 512, "k": 1024, "m": 1024 * 1024}
+
+
+def _parse_count(text: str) -> int | None:
+    """N[bkm] without its sign; None if busybox would call it an invalid number."""
+    m = re.fullmatch(r"[-+]?(\d+)([bkm]?)", text)
+    return int(m.group(1)) * _COUNT_SUFFIXES[m.group(2)] if m else None
 
 
 async def head(ctx: ProgramContext) -> int:
@@ -72,12 +139,13 @@ async def _head_tail(ctx: ProgramContext, *, tail: bool) -> int:
     count_text = values.get("n", values.get("c", "10"))
     by_bytes = "c" in values
     from_start = count_text.startswith("+")
-    try:
-        count = int(count_text.lstrip("+-"))
-    except ValueError:
+    all_but_last = not tail and count_text.startswith("-")  # head -n -N: all but N
+    parsed_count = _parse_count(count_text)
+    if parsed_count is None or (from_start and not tail):
         await error(ctx, f"invalid number '{count_text}'")
         return 1
-    if not tail:
+    count = parsed_count
+    if not tail and not all_but_last:
         # Stream and stop early: "yes | head" and "head -c 10 /dev/urandom" must end.
         return await _head(ctx, files, count, by_bytes=by_bytes, quiet="q" in flags)
     status = 0
@@ -97,17 +165,17 @@ async def _head_tail(ctx: ProgramContext, *, tail: bool) -> int:
             await ctx.stdout.write(f"{'' if index == 0 else chr(10)}==> {name} <==\n".encode())
         if by_bytes:
             if tail:
-                out = data[count - 1 :] if from_start else (data[-count:] if count else b"")
+                out = data[max(count - 1, 0) if from_start else max(len(data) - count, 0) :]
             else:
-                out = data[:count]
+                out = data[: max(len(data) - count, 0)] if all_but_last else data[:count]
         else:
             lines = data.splitlines(keepends=True)
             if tail:
-                out = b"".join(
-                    lines[count - 1 :] if from_start else (lines[-count:] if count else [])
-                )
+                start = max(count - 1, 0) if from_start else max(len(lines) - count, 0)
             else:
-                out = b"".join(lines[:count])
+                start = 0
+            end = max(len(lines) - count, 0) if all_but_last else len(lines)
+            out = b"".join(lines[start:end] if tail or all_but_last else lines[:count])
         await ctx.stdout.write(out)
         if tail and flags & {"f", "F"} and name != "-":
             await _follow(ctx, name, len(data))
@@ -199,267 +267,6 @@ async def _count(stream: InputStream) -> dict[str, int]:
     return {"l": lines, "w": words, "c": size}
 
 
-async def grep(ctx: ProgramContext) -> int:
-    try:
-        flags, values, rest = parse_flags(ctx.argv[1:], "vicqlnhHEFwxso", "e")
-    except UsageError as exc:
-        await error(ctx, str(exc))
-        return 2
-    if "e" in values:
-        pattern = values["e"]
-    elif rest:
-        pattern, rest = rest[0], rest[1:]
-    else:
-        await ctx.stderr.write(
-            b"BusyBox v1.36.1 multi-call binary.\n\nUsage: grep [-HhnlLoqvsrRiwFE] [-m N] [-A|B|C N] { PATTERN | -e PATTERN... | -f FILE... } [FILE]...\n"
-        )
-        return 2
-    if "F" in flags:
-        source = re.escape(pattern)
-    elif "E" in flags:
-        source = pattern
-    else:
-        source = _basic_to_python(pattern)
-    if "w" in flags:
-        source = rf"\b(?:{source})\b"
-    if "x" in flags:
-        source = rf"(?:{source})\Z"
-    try:
-        regex = re.compile(
-            source.encode("utf-8", "surrogateescape"), re.IGNORECASE if "i" in flags else 0
-        )
-    except re.error:
-        await error(ctx, f"bad regex '{pattern}'")
-        return 2
-    show_names = ("H" in flags or len(rest) > 1) and "h" not in flags
-    matched_any = False
-    status_error = False
-    for name, data in await inputs(ctx, rest):
-        if data is None:
-            status_error = True
-            continue
-        label = "(standard input)" if name == "-" else name
-        count = 0
-        for number, line in enumerate(data.splitlines(), 1):
-            found = regex.search(line) if "x" not in flags else regex.match(line)
-            if bool(found) == ("v" in flags):
-                continue
-            count += 1
-            matched_any = True
-            if "q" in flags:
-                return 0
-            if "c" in flags or "l" in flags:
-                continue
-            prefix = (label + ":" if show_names else "") + (f"{number}:" if "n" in flags else "")
-            if "o" in flags and found:
-                for m in regex.finditer(line):
-                    await ctx.stdout.write(prefix.encode() + m.group(0) + b"\n")
-            else:
-                await ctx.stdout.write(prefix.encode() + line + b"\n")
-        if "c" in flags:
-            await ctx.stdout.write(((label + ":" if show_names else "") + f"{count}\n").encode())
-        elif "l" in flags and count:
-            await ctx.stdout.write((label + "\n").encode())
-    if status_error and "s" not in flags:
-        return 2
-    return 0 if matched_any else 1
-
-
-def _basic_to_python(pattern: str) -> str:
-    """A POSIX basic regex as a Python one: \\( \\) \\{ \\} \\| \\+ \\? are the operators,
-    bare ( ) { } | + ? are literal."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            out.append(nxt if nxt in "(){}|+?" else "\\" + nxt)
-            i += 2
-            continue
-        if c in "(){}|+?":
-            out.append("\\" + c)
-        elif c == "*" and (not out or out[-1] in ("^", "(")):
-            out.append("\\*")
-        else:
-            out.append(c)
-        i += 1
-    return "".join(out)
-
-
-# -- sed --------------------------------------------------------------------------------
-
-
-class _SedCommand:
-    def __init__(
-        self,
-        address: re.Pattern[bytes] | int | None,
-        cmd: str,
-        arg: tuple[re.Pattern[bytes], bytes, bool, bool] | bytes | None,
-    ) -> None:
-        self.address, self.cmd, self.arg = address, cmd, arg
-
-
-def _parse_sed(script: str, extended: bool) -> list[_SedCommand]:
-    commands: list[_SedCommand] = []
-    i = 0
-    script = script.strip()
-    while i < len(script):
-        while i < len(script) and script[i] in " \t\n;":
-            i += 1
-        if i >= len(script):
-            break
-        address: re.Pattern[bytes] | int | None = None
-        if script[i].isdigit():
-            j = i
-            while j < len(script) and script[j].isdigit():
-                j += 1
-            address = int(script[i:j])
-            i = j
-        elif script[i] == "$":
-            address = -1
-            i += 1
-        elif script[i] == "/":
-            j = script.index("/", i + 1)
-            body = script[i + 1 : j]
-            address = re.compile((body if extended else _basic_to_python(body)).encode())
-            i = j + 1
-        cmd = script[i]
-        i += 1
-        if cmd == "s":
-            delim = script[i]
-            pieces: list[str] = []
-            j = i + 1
-            current: list[str] = []
-            while len(pieces) < 2:
-                if j >= len(script):
-                    raise ValueError("unterminated `s' command")
-                ch = script[j]
-                if ch == "\\" and j + 1 < len(script):
-                    current.append(script[j : j + 2] if script[j + 1] != delim else delim)
-                    j += 2
-                    continue
-                if ch == delim:
-                    pieces.append("".join(current))
-                    current = []
-                else:
-                    current.append(ch)
-                j += 1
-            flag_start = j
-            while j < len(script) and script[j] not in ";\n}":
-                j += 1
-            sflags = script[flag_start:j].strip()
-            pattern = pieces[0] if extended else _basic_to_python(pieces[0])
-            regex = re.compile(
-                pattern.encode(), re.IGNORECASE if "I" in sflags or "i" in sflags else 0
-            )
-            replacement = re.sub(
-                r"\\(\d)", r"\\g<\1>", pieces[1].replace("&", "\\g<0>").replace("\\\\g<0>", "&")
-            )
-            commands.append(
-                _SedCommand(
-                    address, "s", (regex, replacement.encode(), "g" in sflags, "p" in sflags)
-                )
-            )
-            i = j
-        elif cmd in "pdq=":
-            commands.append(_SedCommand(address, cmd, None))
-        elif cmd in "aic":
-            text = script[i:].lstrip()
-            text = text.removeprefix("\\").lstrip("\n")
-            end = text.find("\n")
-            body = text if end < 0 else text[:end]
-            commands.append(_SedCommand(address, cmd, body.encode()))
-            i = len(script) if end < 0 else script.index(body, i) + len(body)
-        else:
-            raise ValueError(f"unsupported command {cmd}")
-    return commands
-
-
-async def sed(ctx: ProgramContext) -> int:
-    try:
-        flags, values, rest = parse_flags(ctx.argv[1:], "nirEs", "e", repeatable="e")
-    except UsageError as exc:
-        await error(ctx, str(exc))
-        return 1
-    if "e" in values:
-        script = values["e"]
-    elif rest:
-        script, rest = rest[0], rest[1:]
-    else:
-        await error(ctx, "no script specified")
-        return 1
-    try:
-        commands = _parse_sed(script, "E" in flags or "r" in flags)
-    except (ValueError, re.error) as exc:
-        await error(ctx, f"-e expression #1: {exc}")
-        return 1
-    status = 0
-    for name, data in await inputs(ctx, rest):
-        if data is None:
-            status = 1
-            continue
-        out = _run_sed(commands, data, quiet="n" in flags)
-        if "i" in flags and name != "-":
-            ctx.fs.write_file(abspath(ctx, name), out)
-        else:
-            await ctx.stdout.write(out)
-    return status
-
-
-def _run_sed(commands: list[_SedCommand], data: bytes, *, quiet: bool) -> bytes:
-    lines = data.split(b"\n")
-    trailing_newline = data.endswith(b"\n")
-    if trailing_newline:
-        lines.pop()
-    out: list[bytes] = []
-    for number, line in enumerate(lines, 1):
-        last = number == len(lines)
-        deleted = False
-        append: list[bytes] = []
-        for command in commands:
-            address = command.address
-            if isinstance(address, int) and not ((address == -1 and last) or address == number):
-                continue
-            if isinstance(address, re.Pattern) and not address.search(line):
-                continue
-            if command.cmd == "s":
-                assert isinstance(command.arg, tuple)
-                regex, replacement, every, printed = command.arg
-                new, n = regex.subn(replacement, line, count=0 if every else 1)
-                line = new
-                if n and printed:
-                    out.append(line)
-            elif command.cmd == "p":
-                out.append(line)
-            elif command.cmd == "d":
-                deleted = True
-                break
-            elif command.cmd == "=":
-                out.append(str(number).encode())
-            elif command.cmd == "a":
-                assert isinstance(command.arg, bytes)
-                append.append(command.arg)
-            elif command.cmd == "i":
-                assert isinstance(command.arg, bytes)
-                out.append(command.arg)
-            elif command.cmd == "c":
-                assert isinstance(command.arg, bytes)
-                out.append(command.arg)
-                deleted = True
-                break
-            elif command.cmd == "q":
-                if not quiet:
-                    out.append(line)
-                return b"\n".join(out) + b"\n"
-        if not deleted and not quiet:
-            out.append(line)
-        out.extend(append)
-    if not out:
-        return b""
-    return b"\n".join(out) + b"\n"
-
-
 # -- small filters -------------------------------------------------------------------------
 
 
@@ -471,6 +278,12 @@ def _tr_set(spec: str) -> str:
         "[:space:]": " \t\n\r\f\v",
         "[:alpha:]": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
         "[:alnum:]": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        "[:xdigit:]": "0123456789ABCDEFabcdef",
+        "[:blank:]": " \t",
+        "[:punct:]": "".join(c for c in map(chr, range(33, 127)) if not c.isalnum()),
+        "[:cntrl:]": "".join(map(chr, range(32))) + "\x7f",
+        "[:print:]": "".join(map(chr, range(32, 127))),
+        "[:graph:]": "".join(map(chr, range(33, 127))),
     }
     for name, chars in classes.items():
         spec = spec.replace(name, chars)
@@ -488,23 +301,31 @@ def _tr_set(spec: str) -> str:
 
 
 async def tr(ctx: ProgramContext) -> int:
-    flags, _, sets = parse_flags(ctx.argv[1:], "dscC")
-    if not sets:
-        await error(ctx, "missing operand")
+    parsed = await parse_or_usage(ctx, "[-cds] STRING1 [STRING2]", "dscC")
+    if parsed is None:
         return 1
+    flags, _, sets = parsed
+    if not sets:
+        return await show_usage(ctx, "[-cds] STRING1 [STRING2]")
     first = _tr_set(sets[0])
+    complement = "c" in flags or "C" in flags
+    if complement and "d" not in flags:
+        # What is not in STRING1, in byte order, is what gets translated (or squeezed).
+        first = "".join(chr(b) for b in range(256) if chr(b) not in set(first))
     table: Mapping[int, int | None] = {}
     if "d" in flags:
         remove = set(first)
-        complement = "c" in flags or "C" in flags
         # As a byte table, so that "tr -dc a-z < /dev/urandom" keeps up with its reader.
         table = {b: None for b in range(256) if (chr(b) in remove) != complement}
     elif len(sets) > 1:
         second = _tr_set(sets[1])
         second = second + second[-1:] * max(0, len(first) - len(second))
         table = str.maketrans(first, second[: len(first)])
-    squeeze = set(_tr_set(sets[-1])) if "s" in flags else set()
-    squeezer = re.compile("|".join(f"({re.escape(c)})\\1+" for c in squeeze) or "(?!)")
+    # -s squeezes the characters of the last set given (STRING2 when translating).
+    squeeze = set(_tr_set(sets[1]) if len(sets) > 1 else first) if "s" in flags else set()
+    # One class with a back-reference: each listed character's runs, "aabb" -> "ab".
+    listed = "".join(map(re.escape, sorted(squeeze)))
+    squeezer = re.compile(f"([{listed}])\\1+" if squeeze else "(?!)")
     last = ""  # the previous buffer's last character, for squeezing across buffers
     async for chunk in chunks(ctx.stdin):
         data = chunk.decode("latin-1").translate(table)
@@ -553,71 +374,6 @@ def _ranges(spec: str):  # type: ignore[no-untyped-def]
         end = (int(hi) if hi else 1 << 30) if dash else start
         parts.append((start, end))
     return lambda i: any(a <= i <= b for a, b in parts)
-
-
-async def sort(ctx: ProgramContext) -> int:
-    flags, values, files = parse_flags(ctx.argv[1:], "nrufbs", "kto")
-    lines: list[bytes] = []
-    status = 0
-    for _, data in await inputs(ctx, files):
-        if data is None:
-            status = 1
-            continue
-        lines.extend(data.splitlines())
-    separator = values.get("t", "").encode() or None
-    key_field = int(values["k"].split(",")[0].split(".")[0]) if "k" in values else 0
-
-    def key_text(line: bytes) -> bytes:
-        if not key_field:
-            return line
-        fields = line.split(separator) if separator else line.split()
-        return fields[key_field - 1] if key_field <= len(fields) else b""
-
-    def number(line: bytes) -> float:
-        m = re.match(rb"\s*(-?\d+(?:\.\d*)?)", key_text(line))
-        return float(m.group(1)) if m else 0.0
-
-    if "n" in flags:
-        lines.sort(key=lambda ln: (number(ln), ln), reverse="r" in flags)
-    elif "f" in flags:
-        lines.sort(key=lambda ln: key_text(ln).lower(), reverse="r" in flags)
-    else:
-        lines.sort(key=key_text, reverse="r" in flags)
-    if "u" in flags:
-        unique: list[bytes] = []
-        for line in lines:
-            if not unique or key_text(unique[-1]) != key_text(line):
-                unique.append(line)
-        lines = unique
-    out = b"".join(line + b"\n" for line in lines)
-    if "o" in values:
-        ctx.fs.write_file(abspath(ctx, values["o"]), out)
-    else:
-        await ctx.stdout.write(out)
-    return status
-
-
-async def uniq(ctx: ProgramContext) -> int:
-    flags, _, files = parse_flags(ctx.argv[1:], "cdui")
-    data = await read_input(ctx, files[0]) if files else await ctx.stdin.read()
-    if data is None:
-        return 1
-    groups: list[list[bytes]] = []
-    for line in data.splitlines():
-        same = groups and (
-            groups[-1][0].lower() == line.lower() if "i" in flags else groups[-1][0] == line
-        )
-        if same:
-            groups[-1].append(line)
-        else:
-            groups.append([line])
-    out: list[bytes] = []
-    for group in groups:
-        if ("d" in flags and len(group) < 2) or ("u" in flags and len(group) > 1):
-            continue
-        out.append((f"{len(group):7d} ".encode() if "c" in flags else b"") + group[0] + b"\n")
-    await ctx.stdout.write(b"".join(out))
-    return 0
 
 
 async def fold(ctx: ProgramContext) -> int:
@@ -751,36 +507,47 @@ async def hexdump(ctx: ProgramContext) -> int:
     return status
 
 
+_SEQ_USAGE = "[-w] [-s SEP] [FIRST [INC]] LAST"
+
+
 async def seq(ctx: ProgramContext) -> int:
-    _flags, values, args = parse_flags(ctx.argv[1:], "w", "s")
+    parsed = await parse_or_usage(ctx, _SEQ_USAGE, "w", "s")
+    if parsed is None:
+        return 1
+    flags, values, args = parsed
     try:
-        numbers = [float(a) if "." in a else int(a) for a in args]
+        numbers = [float(a) for a in args]
     except ValueError:
-        bad = next(a for a in args if not re.fullmatch(r"-?\d+(\.\d*)?", a))
-        await error(ctx, f"invalid number '{bad}'")
-        return 1
+        numbers = []
     if not 1 <= len(numbers) <= 3:
-        await error(ctx, "usage: seq [-w] [-s SEP] [FIRST [INC]] LAST")
-        return 1
-    first: float = 1
-    step: float = 1
-    if len(numbers) == 1:
-        last = numbers[0]
-    elif len(numbers) == 2:
-        first, last = numbers
-    else:
-        first, step, last = numbers
+        return await show_usage(ctx, _SEQ_USAGE)  # busybox gives no other message
+    first, step, last = 1.0, 1.0, numbers[-1]
+    if len(numbers) > 1:
+        first = numbers[0]
+    if len(numbers) == 3:
+        step = numbers[1]
+    # Every number has as many decimals as the operand with the most; -w pads them all
+    # with zeros to the width of FIRST or LAST, whichever is wider.
+    decimals = max((len(a.partition(".")[2]) for a in args), default=0)
+    width = max(len(f"{first:.{decimals}f}"), len(f"{last:.{decimals}f}")) if "w" in flags else 0
     separator = values.get("s", "\n")
     items: list[str] = []
+    written = False
+    index = 0
     value = first
-    while (step > 0 and value <= last) or (step < 0 and value >= last):
-        items.append(str(value))
-        value += step
-        if len(items) % 4096 == 0:
-            await ctx.stdout.write((separator.join(items) + separator).encode())
-            items = []
+    while (step >= 0 and value <= last) or (step < 0 and value >= last):
+        items.append(f"{value:0{width}.{decimals}f}")
+        index += 1
+        value = first + index * step  # not a running sum: no drift in "seq 0 0.1 1"
+        if len(items) == 4096:  # "seq 0 0 1" never ends: write as it goes
+            text = separator.join(items)
+            await ctx.stdout.write(((separator if written else "") + text).encode())
+            items, written = [], True
     if items:
-        await ctx.stdout.write((separator.join(items) + "\n").encode())
+        await ctx.stdout.write(((separator if written else "") + separator.join(items)).encode())
+        written = True
+    if written:
+        await ctx.stdout.write(b"\n")
     return 0
 
 

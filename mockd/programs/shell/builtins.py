@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Awaitable, Callable
 
@@ -558,6 +559,9 @@ async def _kill(shell: Shell, argv: list[str], io: FdTable) -> int:
     from mockd.programs.applets.process import kill_command
 
     outcome = kill_command(argv[1:], shell.ctx.processes)
+    # A signal the shell sent itself (kill $$) is delivered before kill(2) returns: let
+    # its default action (the task's cancellation) or its trap happen now.
+    await asyncio.sleep(0)
     await io.stdout.write(outcome.out)
     for message in outcome.err:  # ash's builtin kill names only the shell
         await io.stderr.write(f"{shell.applet_name}: {message}\n".encode())

@@ -177,4 +177,6 @@ def real_busybox(script: str, stdin: bytes = b"") -> Result:
         env={"PATH": "/nonexistent", "HOME": "/root"},
         cwd="/",
     )
-    return Result(proc.stdout.decode(), proc.stderr.decode(), proc.returncode)
+    # Killed by a signal: the status a parent shell would show (128 + the signal).
+    status = 128 - proc.returncode if proc.returncode < 0 else proc.returncode
+    return Result(proc.stdout.decode(), proc.stderr.decode(), status)

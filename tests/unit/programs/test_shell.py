@@ -9,6 +9,11 @@ from tests.unit.programs.helpers import HAVE_BUSYBOX, Box, real_busybox
 
 # (script, expected stdout, expected status); expectations recorded from busybox 1.35 ash.
 CASES: list[tuple[str, str, int]] = [
+    # A signal the shell sends itself acts before kill returns.
+    ("kill $$; echo after", "", 143),
+    ("trap 'echo trapped' TERM; kill $$; echo after", "trapped\nafter\n", 0),
+    ("kill -USR1 $$; echo after", "", 138),
+    ("kill -CHLD $$; echo after", "after\n", 0),
     (
         "echo $'a\\tb\\x41\\101\\n'x; echo $'it\\'s' \"$'no'\" $'\\e\\q'",
         "a\tbAA\nx\nit's $'no' \\e\\q\n",
