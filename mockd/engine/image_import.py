@@ -20,7 +20,7 @@ from typing import IO, Any
 from mockd.engine.clock import rfc3339_nano
 from mockd.engine.images import Image, ImageStore
 from mockd.engine.platforms import host_arch
-from mockd.errors import InvalidParameter, SystemError_
+from mockd.errors import InvalidParameter
 from mockd.fs.errors import TarSafetyError
 from mockd.fs.tarread import TarLimits, layer_from_tar
 
@@ -183,7 +183,8 @@ def import_image(
     try:
         layer = layer_from_tar(tar_stream, limits)
     except TarSafetyError as exc:
-        raise SystemError_(exc.untar_message()) from None  # dockerd's 500, before any output
+        # dockerd's words; its status is a 500, the mock keeps refused archives a 400.
+        raise InvalidParameter(exc.untar_message()) from None
     comment = message or f"Imported from {source}"
     created = rfc3339_nano(store.clock.now_ns())
     image_config = {

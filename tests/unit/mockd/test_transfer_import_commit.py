@@ -15,7 +15,7 @@ from mockd.engine.containers import containers_of
 from mockd.engine.image_import import apply_changes, change_lines, go_config, import_image
 from mockd.engine.images import images_of
 from mockd.engine.references import parse_normalized
-from mockd.errors import InvalidParameter, NotFound, SystemError_
+from mockd.errors import InvalidParameter, NotFound
 
 
 def rootfs_tar() -> bytes:
@@ -97,7 +97,7 @@ def test_import_makes_a_one_layer_image_with_the_changes() -> None:
 
 def test_import_of_a_broken_tar_changes_nothing() -> None:
     store = images_of(Engine(ManualClock()))
-    with pytest.raises(SystemError_, match=r"Error processing tar file\(exit status 1\)"):
+    with pytest.raises(InvalidParameter, match=r"Error processing tar file\(exit status 1\)"):
         import_image(store, io.BytesIO(b"not a tar" * 100), repo="broken")
     assert store.count() == 0
     with pytest.raises(InvalidParameter):
