@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mockd.engine.mount_info import host_memory
 from mockd.engine.mounts import MountPoint
+from mockd.engine.system import host_facts
 from mockd.errors import InvalidParameter
 from mockd.programs.api import DEFAULT_PATH
 
@@ -442,7 +442,7 @@ def _tmpfs_size(value: str) -> int:
     """A tmpfs ``size=`` in bytes, as the kernel reads it: a number with an optional
     k/m/g/t/p/e suffix (powers of 1024), or a percentage of the host's RAM."""
     if value.endswith("%"):
-        return host_memory() * int(value[:-1]) // 100
+        return host_facts().mem_total * int(value[:-1]) // 100
     suffixes = "kmgtpe"
     unit = value[-1:].lower()
     if unit in suffixes:

@@ -34,13 +34,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mockd.engine.system import host_facts
 from mockd.fs import paths
 from mockd.fs.api import FileSystem
 
 if TYPE_CHECKING:
     from mockd.engine.mounts import Mount, MountTable
 
-__all__ = ["PAGE", "HostMount", "MountInfo", "describe", "host_memory", "host_mounts"]
+__all__ = ["PAGE", "HostMount", "MountInfo", "describe", "host_mounts"]
 
 PAGE = 4096  # a tmpfs's block: the page size
 DEV_SIZE = 64 * 1024 * 1024  # runc's /dev tmpfs: size=65536k
@@ -77,21 +78,6 @@ class HostMount:
 
 
 # -- the host ------------------------------------------------------------------
-
-
-def host_memory() -> int:
-    """Bytes of RAM (``MemTotal``), what a tmpfs's default size and ``size=N%`` count from."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return 0
 
 
 def _unescape(field: str) -> str:
@@ -163,7 +149,7 @@ def _pages(size: int) -> int:
 
 
 def _half_ram_pages() -> int:
-    return host_memory() // 2 // PAGE
+    return host_facts().mem_total // 2 // PAGE
 
 
 def _used_pages(fs: FileSystem, top: str, skip: Iterable[str] = ()) -> int:

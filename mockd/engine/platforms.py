@@ -24,6 +24,7 @@ KNOWN_ARCH: Final = frozenset({
 _ARCH_ALIASES: Final = {
     "i386": ("386", ""), "x86_64": ("amd64", ""), "x86-64": ("amd64", ""),
     "aarch64": ("arm64", ""), "armhf": ("arm", "v7"), "armel": ("arm", "v6"),
+    "armv7l": ("arm", "v7"), "armv6l": ("arm", "v6"),
 }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from dockersdk.models import _generated as m
 from mockd.engine.clock import Clock, rfc3339_nano
+from mockd.engine.platforms import host_arch
 
 if TYPE_CHECKING:
     from mockd.engine import Engine
@@ -31,21 +32,6 @@ DOCKER_ROOT_DIR = "/var/lib/docker"
 INDEX_SERVER = "https://index.docker.io/v1/"
 # dockerd always treats loopback registries as insecure.
 DEFAULT_INSECURE_CIDRS = ("127.0.0.0/8",)
-
-# Go's GOARCH names for the machine names Python reports.
-_GOARCH = {
-    "x86_64": "amd64",
-    "amd64": "amd64",
-    "aarch64": "arm64",
-    "arm64": "arm64",
-    "armv7l": "arm",
-    "armv6l": "arm",
-    "i386": "386",
-    "i686": "386",
-    "ppc64le": "ppc64le",
-    "s390x": "s390x",
-    "riscv64": "riscv64",
-}
 
 
 @dataclass(frozen=True)
@@ -67,7 +53,7 @@ def host_facts() -> HostFacts:
     os_release = _os_release()
     return HostFacts(
         machine=machine,
-        go_arch=_GOARCH.get(machine.lower(), machine.lower()),
+        go_arch=host_arch(),
         kernel=platform.release() or "<unknown>",
         ncpu=os.cpu_count() or 1,
         mem_total=_mem_total(),
